@@ -1,0 +1,17 @@
+"""crmlib — the helper library of the CRM Analytics Workbook.
+
+One module per marketing domain; the lessons in ``notebooks/`` call them.
+
+- :mod:`crmlib.datasets` — the default teaching data (with ground truth), loaders for real
+  public data sets and for user files, with row reconciliation.
+- :mod:`crmlib.reports` and :mod:`crmlib.cli` — papermill report runner, batches, index page.
+- :mod:`crmlib.exceptions` — the small exception hierarchy.
+
+Importing crmlib changes no global state (warning filters, rcParams, display options, seeds).
+"""
+
+from crmlib.exceptions import CrmlibError, DataError, ParameterError
+
+__all__ = ["CrmlibError", "DataError", "ParameterError", "__version__"]
+
+__version__ = "0.1.0"

@@ -1,0 +1,53 @@
+"""Data for the workbook: the default teaching business, real public data sets, user files.
+
+- :func:`load_default` / :func:`generate` — the fictional omnichannel retailer and its truth.
+- :func:`read_transactions` — map, parse and validate a user's order log, with a row
+  reconciliation (rows read = rows kept + rows set aside, per reason).
+- ``load_cdnow``, ``load_hillstrom``, ``load_orange_juice``, ``load_paidsearch``,
+  ``load_amusement_park`` — the real data sets of ``../shared/data`` (or ``CRMLIB_DATA_HOME``).
+"""
+
+from crmlib.datasets._constants import AS_OF, DEFAULT_SEED, END, START
+from crmlib.datasets._generator import (
+    SCHEMAS,
+    TABLES,
+    DefaultData,
+    default_data_dir,
+    generate,
+    load_default,
+    load_truth,
+    write_default,
+)
+from crmlib.datasets._loaders import Reconciliation, TransactionData, read_transactions
+from crmlib.datasets._real import (
+    data_home,
+    load_amusement_park,
+    load_cdnow,
+    load_hillstrom,
+    load_orange_juice,
+    load_paidsearch,
+)
+
+__all__ = [
+    "AS_OF",
+    "DEFAULT_SEED",
+    "END",
+    "SCHEMAS",
+    "START",
+    "TABLES",
+    "DefaultData",
+    "Reconciliation",
+    "TransactionData",
+    "data_home",
+    "default_data_dir",
+    "generate",
+    "load_amusement_park",
+    "load_cdnow",
+    "load_default",
+    "load_hillstrom",
+    "load_orange_juice",
+    "load_paidsearch",
+    "load_truth",
+    "read_transactions",
+    "write_default",
+]

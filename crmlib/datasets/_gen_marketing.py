@@ -1,0 +1,3 @@
+"""Placeholder replaced during development."""
+SCHEMAS: dict = {}
+DESCRIPTIONS: dict = {}

@@ -1,0 +1,2 @@
+"""Placeholder replaced during development."""
+Reconciliation = TransactionData = read_transactions = None
