@@ -7,17 +7,19 @@
   ``load_amusement_park`` — the real data sets of ``../shared/data`` (or ``CRMLIB_DATA_HOME``).
 """
 
-from crmlib.datasets._constants import AS_OF, DEFAULT_SEED, END, START
+from crmlib.datasets._constants import AS_OF, CATEGORIES, DEFAULT_SEED, END, MEDIA_CHANNELS, REGIONS, SALES_CHANNELS, START
 from crmlib.datasets._generator import (
     SCHEMAS,
     TABLES,
     DefaultData,
+    data_dictionary,
     default_data_dir,
     generate,
     load_default,
     load_truth,
     write_default,
 )
+from crmlib.datasets._messy import MESSY_COLUMNS, messy_export
 from crmlib.datasets._loaders import Reconciliation, TransactionData, read_transactions
 from crmlib.datasets._real import (
     data_home,
@@ -29,7 +31,12 @@ from crmlib.datasets._real import (
 )
 
 __all__ = [
+    "MEDIA_CHANNELS",
+    "MESSY_COLUMNS",
+    "REGIONS",
+    "SALES_CHANNELS",
     "AS_OF",
+    "CATEGORIES",
     "DEFAULT_SEED",
     "END",
     "SCHEMAS",
@@ -38,6 +45,7 @@ __all__ = [
     "DefaultData",
     "Reconciliation",
     "TransactionData",
+    "data_dictionary",
     "data_home",
     "default_data_dir",
     "generate",
@@ -48,6 +56,7 @@ __all__ = [
     "load_orange_juice",
     "load_paidsearch",
     "load_truth",
+    "messy_export",
     "read_transactions",
     "write_default",
 ]
