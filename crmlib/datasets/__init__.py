@@ -17,11 +17,13 @@ from crmlib.datasets._generator import (
     generate,
     load_default,
     load_truth,
+    truth_frame,
     write_default,
 )
 from crmlib.datasets._messy import MESSY_COLUMNS, messy_export
 from crmlib.datasets._loaders import Reconciliation, TransactionData, read_transactions
 from crmlib.datasets._real import (
+    SOURCES,
     data_home,
     load_amusement_park,
     load_cdnow,
@@ -35,6 +37,7 @@ __all__ = [
     "MESSY_COLUMNS",
     "REGIONS",
     "SALES_CHANNELS",
+    "SOURCES",
     "AS_OF",
     "CATEGORIES",
     "DEFAULT_SEED",
@@ -58,5 +61,6 @@ __all__ = [
     "load_truth",
     "messy_export",
     "read_transactions",
+    "truth_frame",
     "write_default",
 ]

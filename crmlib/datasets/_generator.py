@@ -32,6 +32,7 @@ __all__ = [
     "generate",
     "load_default",
     "load_truth",
+    "truth_frame",
     "write_default",
 ]
 
@@ -305,6 +306,39 @@ def write_default(directory: str | os.PathLike[str] | None = None, seed: int = D
     readme.write_text(data_dictionary(data), encoding="utf-8")
     paths.append(readme)
     return paths
+
+
+def truth_frame(truth: Mapping[str, object], section: str) -> pd.DataFrame:
+    """One section of the ground truth as a table: one row per entry, nested keys flattened.
+
+    Parameters
+    ----------
+    truth : mapping
+        The parsed ``ground_truth.json`` (``load_default().truth`` or :func:`load_truth`).
+    section : str
+        A top-level key whose value maps names to records, e.g. ``"segments"``.
+
+    Examples
+    --------
+    >>> truth = {"segments": {"a": {"share": 0.6, "bgnbd": {"r": 1.5}}, "b": {"share": 0.4, "bgnbd": {"r": 0.2}}}}
+    >>> truth_frame(truth, "segments")
+       share  bgnbd.r
+    a    0.6      1.5
+    b    0.4      0.2
+    """
+    if section not in truth:
+        raise ParameterError(
+            f"The 'section' parameter of truth_frame must be a key of the truth. Got {section!r}; "
+            f"keys: {sorted(truth)}."
+        )
+    entries = truth[section]
+    if not isinstance(entries, Mapping) or not all(isinstance(v, Mapping) for v in entries.values()):
+        raise ParameterError(
+            f"truth_frame: section {section!r} is not a mapping of names to records; read it as "
+            f"truth[{section!r}] instead."
+        )
+    rows = {name: pd.json_normalize(dict(record)).iloc[0] for name, record in entries.items()}
+    return pd.DataFrame(rows).T.infer_objects()
 
 
 def load_truth(path: str | os.PathLike[str] | None = None) -> dict:

@@ -1,2 +1,1209 @@
-"""Placeholder replaced during development."""
-Reconciliation = TransactionData = read_transactions = None
+"""Read an analyst's own order log: map columns, parse values, reconcile every row.
+
+:func:`read_transactions` takes a CSV/TSV/Parquet export (or a DataFrame), finds the canonical
+columns (``customer_id``, ``order_date``, ``amount`` and optionally ``order_id``,
+``quantity``, ``channel``, ``status``), parses them, and sets aside the rows that cannot be
+used, each with exactly one reason.  Nothing is dropped silently: the returned
+:class:`TransactionData` carries the kept rows, the set-aside rows and a
+:class:`Reconciliation` in which ``rows_read == rows_kept + rows set aside``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import html
+import logging
+import os
+import re
+import warnings
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from pandas.tseries.api import guess_datetime_format
+
+from crmlib._validation import check_choice, format_examples
+from crmlib.exceptions import DataError, ParameterError
+
+__all__ = [
+    "CANONICAL_COLUMNS",
+    "DEFAULT_CANCELLATION_VALUES",
+    "REASONS",
+    "Reconciliation",
+    "TransactionData",
+    "read_transactions",
+]
+
+logger = logging.getLogger("crmlib.datasets")
+
+_WHERE = "read_transactions"
+
+#: Columns every order log must provide.
+REQUIRED_COLUMNS: tuple[str, ...] = ("customer_id", "order_date", "amount")
+#: Columns used when present.
+OPTIONAL_COLUMNS: tuple[str, ...] = ("order_id", "quantity", "channel", "status")
+#: All canonical columns, in the order of the returned ``data``.
+CANONICAL_COLUMNS: tuple[str, ...] = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+
+#: Reasons a row is set aside, in the order the rules are applied (first match wins).
+REASONS: tuple[str, ...] = (
+    "missing_customer_id",
+    "unparseable_date",
+    "unparseable_amount",
+    "cancellation",
+    "non_positive_amount",
+    "after_as_of",
+    "duplicate",
+)
+
+#: ``status`` values (compared case-insensitively, whitespace stripped) that mark a cancellation.
+DEFAULT_CANCELLATION_VALUES: tuple[str, ...] = (
+    "cancelled",
+    "canceled",
+    "cancellation",
+    "void",
+    "voided",
+)
+
+#: Share of non-empty dates (or amounts) that may fail to parse before the file is refused.
+_MAX_BAD_SHARE = 0.5
+
+# Names analysts' exports commonly use; only for suggestions in error messages.
+_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "customer_id": (
+        "customer", "customerid", "customer_no", "customer_number", "cust_id", "custid",
+        "client_id", "clientid", "user_id", "userid", "member_id", "account_id", "buyer_id",
+    ),
+    "order_date": (
+        "date", "invoicedate", "invoice_date", "orderdate", "purchase_date", "transaction_date",
+        "order_time", "timestamp", "datetime", "created_at", "order_datetime", "time",
+    ),
+    "amount": (
+        "revenue", "sales", "total", "value", "amount_paid", "order_value", "net_amount",
+        "gross_amount", "spend", "dollar_value", "turnover", "sales_amount", "order_total",
+    ),
+    "order_id": ("invoice", "invoiceno", "invoice_no", "invoice_id", "order", "order_no",
+                 "order_number", "transaction_id", "receipt_id"),
+    "quantity": ("qty", "units", "number_of_items", "items", "count"),
+    "channel": ("sales_channel", "source", "store_type"),
+    "status": ("order_status", "state"),
+}
+
+# Formats tried (besides ISO 8601 and pandas' guess) when no ``date_format`` is given.
+_COMMON_DATE_FORMATS: tuple[str, ...] = tuple(
+    base + suffix
+    for base in (
+        "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%d-%m-%Y", "%m-%d-%Y", "%Y/%m/%d", "%Y.%m.%d",
+        "%Y%m%d", "%d/%m/%y", "%m/%d/%y", "%d.%m.%y", "%d-%b-%y", "%d-%b-%Y", "%d %b %Y",
+        "%b %d, %Y", "%d %B %Y", "%B %d, %Y",
+    )
+    for suffix in ("", " %H:%M", " %H:%M:%S")
+)
+
+_CURRENCY_SYMBOLS = "$€£¥₹₩₽¢₪₫฿₴₦₱₺₸￥￡元円"
+_SPACES = r"[\s\u00a0\u2009\u202f]"
+_AMOUNT_PATTERNS = {
+    ".": re.compile(r"[+-]?(?:\d{1,3}(?:[,']\d{3})+|\d*)(?:\.\d*)?(?:[eE][+-]?\d+)?"),
+    ",": re.compile(r"[+-]?(?:\d{1,3}(?:[.']\d{3})+|\d*)(?:,\d*)?(?:[eE][+-]?\d+)?"),
+}
+_DELIMITERS = {",": "comma", ";": ";", "\t": "tab", "|": "|"}
+
+
+# --------------------------------------------------------------------------------------
+# Results
+# --------------------------------------------------------------------------------------
+
+
+def _pct(part: int, whole: int) -> str:
+    return f"{100 * part / whole:5.1f}%" if whole else "    -"
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """Where every row of an order log went: kept, or set aside for one reason.
+
+    Parameters
+    ----------
+    rows_read : int
+        Data rows in the source (header and blank lines not counted).
+    rows_kept : int
+        Rows returned in :attr:`TransactionData.data`.
+    set_aside : mapping of str to int
+        Rows set aside per reason, in the order of :data:`REASONS` (every reason is listed,
+        zero counts included).
+    source : str
+        What was read, for messages (a file name or ``"DataFrame"``).
+
+    Notes
+    -----
+    The invariant ``rows_read == rows_kept + sum(set_aside.values())`` is checked when the
+    object is created; a violation is a bug in crmlib and raises ``AssertionError``.
+
+    Examples
+    --------
+    >>> rec = Reconciliation(rows_read=10, rows_kept=7, set_aside={"duplicate": 2, "cancellation": 1})
+    >>> list(rec.set_aside.items())[:4]
+    [('missing_customer_id', 0), ('unparseable_date', 0), ('unparseable_amount', 0), ('cancellation', 1)]
+    >>> rec.rows_set_aside
+    3
+    >>> int(rec.to_frame()["rows"].sum()) == rec.rows_read
+    True
+    """
+
+    rows_read: int
+    rows_kept: int
+    set_aside: Mapping[str, int]
+    source: str = "data"
+
+    def __post_init__(self) -> None:
+        unknown = [r for r in self.set_aside if r not in REASONS]
+        if unknown:
+            raise ParameterError(
+                f"Reconciliation: unknown set-aside reasons {unknown}. Reasons: {list(REASONS)}."
+            )
+        counts = {reason: int(self.set_aside.get(reason, 0)) for reason in REASONS}
+        object.__setattr__(self, "set_aside", counts)
+        object.__setattr__(self, "rows_read", int(self.rows_read))
+        object.__setattr__(self, "rows_kept", int(self.rows_kept))
+        if min(counts.values(), default=0) < 0 or self.rows_kept < 0:
+            raise AssertionError(f"Reconciliation: negative count in {self!r}")
+        if self.rows_read != self.rows_kept + sum(counts.values()):
+            raise AssertionError(
+                f"Reconciliation does not balance: rows_read={self.rows_read} but "
+                f"rows_kept={self.rows_kept} + set aside={sum(counts.values())} ({counts})."
+            )
+
+    @property
+    def rows_set_aside(self) -> int:
+        """Total rows set aside (all reasons)."""
+        return sum(self.set_aside.values())
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per outcome (``kept`` and each reason): rows and share of rows read.
+
+        The ``rows`` column sums to ``rows_read``.
+
+        Examples
+        --------
+        >>> Reconciliation(4, 3, {"duplicate": 1}).to_frame().loc[["kept", "duplicate"]]
+                   rows  share
+        outcome
+        kept          3   0.75
+        duplicate     1   0.25
+        """
+        outcomes = ["kept", *REASONS]
+        rows = [self.rows_kept, *self.set_aside.values()]
+        share = [r / self.rows_read if self.rows_read else np.nan for r in rows]
+        frame = pd.DataFrame(
+            {"rows": np.asarray(rows, dtype="int64"), "share": np.asarray(share, dtype="float64")},
+            index=pd.Index(outcomes, name="outcome"),
+        )
+        return frame
+
+    def summary(self) -> str:
+        """The reconciliation as text: rows read, kept, set aside per reason.
+
+        Examples
+        --------
+        >>> print(Reconciliation(4, 3, {"duplicate": 1}, source="orders.csv").summary())
+        Reconciliation of orders.csv
+          rows read                    4
+          rows kept                    3   75.0%
+          rows set aside               1   25.0%
+            duplicate                  1   25.0%
+        """
+        lines = [
+            f"Reconciliation of {self.source}",
+            f"  {'rows read':<24}{self.rows_read:>7,}",
+            f"  {'rows kept':<24}{self.rows_kept:>7,} {_pct(self.rows_kept, self.rows_read)}",
+            f"  {'rows set aside':<24}{self.rows_set_aside:>7,} "
+            f"{_pct(self.rows_set_aside, self.rows_read)}",
+        ]
+        for reason, count in self.set_aside.items():
+            if count:
+                lines.append(f"    {reason:<22}{count:>7,} {_pct(count, self.rows_read)}")
+        return "\n".join(lines)
+
+    def _html_rows(self) -> str:
+        def row(label: str, count: int, indent: bool = False) -> str:
+            style = ' style="padding-left:1.5em"' if indent else ""
+            share = f"{100 * count / self.rows_read:.1f}%" if self.rows_read else ""
+            return (
+                f"<tr><td{style}>{html.escape(label)}</td>"
+                f'<td style="text-align:right">{count:,}</td>'
+                f'<td style="text-align:right">{share}</td></tr>'
+            )
+
+        parts = [row("rows read", self.rows_read), row("rows kept", self.rows_kept),
+                 row("rows set aside", self.rows_set_aside)]
+        parts += [row(reason, count, indent=True) for reason, count in self.set_aside.items() if count]
+        return "".join(parts)
+
+    def _repr_html_(self) -> str:
+        return (
+            f"<div><strong>Reconciliation of {html.escape(self.source)}</strong>"
+            f"<table><thead><tr><th></th><th>rows</th><th>share</th></tr></thead>"
+            f"<tbody>{self._html_rows()}</tbody></table></div>"
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class TransactionData:
+    """An order log after :func:`read_transactions`: kept rows, set-aside rows, reconciliation.
+
+    Attributes
+    ----------
+    data : pandas.DataFrame
+        Kept rows with canonical, typed columns: ``customer_id`` (string), ``order_date``
+        (datetime64, time of day kept), ``amount`` (float64) and, when mapped, ``order_id``
+        (string), ``quantity`` (Int64, or Float64 when fractional), ``channel`` and
+        ``status`` (string).  Source order is kept; the index is a fresh RangeIndex.
+    set_aside : pandas.DataFrame
+        The source rows that were not kept, unchanged, preceded by ``row_number`` (0-based
+        position among the source's data rows; for a CSV with one header line the file line
+        is ``row_number + 2``) and ``reason`` (one of :data:`REASONS`).
+    reconciliation : Reconciliation
+        Row counts: read = kept + set aside, per reason.
+    columns : mapping of str to object
+        Which source column provided each canonical column.
+    date_format : str or None
+        The date format used to parse ``order_date`` (None when the source held datetimes).
+    notes : tuple of str
+        Caveats worth a look (e.g. duplicates in a log without order ids).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> tx = read_transactions(pd.DataFrame({
+    ...     "customer_id": ["A", "B"], "order_date": ["2024-01-02", "2024-01-03"], "amount": [5, 7]}))
+    >>> tx
+    TransactionData(source='DataFrame', rows_read=2, rows_kept=2, rows_set_aside=0)
+    >>> tx.data.dtypes.astype(str).tolist()
+    ['string', 'datetime64[us]', 'float64']
+    """
+
+    data: pd.DataFrame
+    set_aside: pd.DataFrame
+    reconciliation: Reconciliation
+    columns: Mapping[str, object] = field(default_factory=dict)
+    date_format: str | None = None
+    notes: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        rec = self.reconciliation
+        return (
+            f"TransactionData(source={rec.source!r}, rows_read={rec.rows_read}, "
+            f"rows_kept={rec.rows_kept}, rows_set_aside={rec.rows_set_aside})"
+        )
+
+    def _facts(self) -> list[tuple[str, str]]:
+        data = self.data
+        facts = [("customers", f"{data['customer_id'].nunique():,}")]
+        if len(data):
+            first, last = data["order_date"].min(), data["order_date"].max()
+            facts.append(("order dates", f"{first:%Y-%m-%d} .. {last:%Y-%m-%d}"))
+            facts.append(("total amount", f"{data['amount'].sum():,.2f}"))
+        mapped = ", ".join(f"{k} <- {v!r}" for k, v in self.columns.items())
+        facts.append(("columns", mapped))
+        if self.date_format is not None:
+            facts.append(("date format", self.date_format))
+        return facts
+
+    def summary(self) -> str:
+        """Reconciliation, a description of the kept rows, and numbered notes.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> tx = read_transactions(pd.DataFrame({
+        ...     "customer_id": ["A", "A", None], "order_date": ["2024-01-02"] * 3,
+        ...     "amount": [5, 5, 9]}))
+        >>> print(tx.summary())  # doctest: +ELLIPSIS
+        Reconciliation of DataFrame
+          rows read                    3
+          rows kept                    1   33.3%
+          rows set aside               2   66.7%
+            missing_customer_id        1   33.3%
+            duplicate                  1   33.3%
+        Kept rows
+          customers: 1
+          order dates: 2024-01-02 .. 2024-01-02
+          total amount: 5.00
+          ...
+        Notes
+          [1] 1 row was set aside as an exact repeat of an earlier row and the log has no order id...
+        """
+        lines = [self.reconciliation.summary(), "Kept rows"]
+        lines += [f"  {name}: {value}" for name, value in self._facts()]
+        if self.notes:
+            lines.append("Notes")
+            lines += [f"  [{i}] {note}" for i, note in enumerate(self.notes, start=1)]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        rec = self.reconciliation
+        facts = "".join(
+            f"<tr><td>{html.escape(k)}</td><td colspan=2>{html.escape(v)}</td></tr>"
+            for k, v in self._facts()
+        )
+        notes = ""
+        if self.notes:
+            items = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
+            notes = f"<p>Notes</p><ol>{items}</ol>"
+        return (
+            f"<div><strong>Transactions from {html.escape(rec.source)}</strong>"
+            f"<table><tbody>{rec._html_rows()}{facts}</tbody></table>{notes}</div>"
+        )
+
+
+# --------------------------------------------------------------------------------------
+# Reading the source
+# --------------------------------------------------------------------------------------
+
+
+def _describe_sep(sep: str) -> str:
+    return "tab" if sep == "\t" else repr(sep)
+
+
+def _decode_error(path: Path, encoding: str, exc: UnicodeDecodeError) -> DataError:
+    """Build the not-in-this-encoding error with the absolute byte position and a hint."""
+    where, bad = "", exc.object[exc.start : exc.start + 2]
+    suggestions = ["'gb18030' (Chinese)", "'cp1252' or 'latin-1' (Western European)"]
+    compressed = path.suffix.lower() in (".gz", ".bz2", ".zip", ".xz", ".zst")
+    if not compressed:
+        # pandas decodes in chunks, so its position is relative; find the absolute one.
+        try:
+            raw = path.read_bytes()
+            raw.decode(encoding)
+        except UnicodeDecodeError as err:
+            line = raw.count(b"\n", 0, err.start) + 1
+            where, bad = f" at byte {err.start:,} (line {line})", raw[err.start : err.start + 2]
+            if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+                suggestions.insert(0, "'utf-16' (the file starts with a UTF-16 byte-order mark)")
+        except (OSError, LookupError):
+            pass
+    return DataError(
+        f"{_WHERE}: {path.name!r} is not valid {encoding} text: bytes {bad!r}{where} cannot be "
+        f"decoded. The file was saved in another encoding; pass encoding= one of "
+        f"{', '.join(suggestions)}."
+    )
+
+
+def _read_header(path: Path, sep: str, encoding: str) -> list[str]:
+    try:
+        head = pd.read_csv(
+            path, sep=sep, header=None, nrows=1, dtype=str, encoding=encoding,
+            keep_default_na=False,
+        )
+    except pd.errors.EmptyDataError:
+        raise DataError(
+            f"{_WHERE}: {path.name!r} has no header line (only blank lines). Expected a header "
+            f"such as 'customer_id,order_date,amount' and one row per purchase; check the export."
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise _decode_error(path, encoding, exc) from None
+    except pd.errors.ParserError as exc:
+        raise DataError(f"{_WHERE}: the header of {path.name!r} could not be parsed: {exc}") from None
+    return [str(v) for v in head.iloc[0].tolist()]
+
+
+def _read_text(path: Path, sep: str | None, encoding: str) -> tuple[pd.DataFrame, list[str]]:
+    suffixes = [s.lower() for s in path.suffixes]
+    if sep is None:
+        core = [s for s in suffixes if s not in (".gz", ".bz2", ".zip", ".xz", ".zst")]
+        sep = "\t" if core and core[-1] in (".tsv", ".tab") else ","
+    header = _read_header(path, sep, encoding)
+    if len(header) == 1:
+        others = [d for d in _DELIMITERS if d != sep and d in header[0]]
+        if others:
+            guess = max(others, key=header[0].count)
+            label = "tab" if guess == "\t" else guess
+            raise DataError(
+                f"{_WHERE}: {path.name!r} was read with sep={sep!r} and gave a single column "
+                f"{header[0][:80]!r}; the header looks {label}-separated: pass sep={guess!r}."
+            )
+    raw = None
+    if len(sep) == 1 and sep != " ":
+        # The pyarrow engine is several times faster; anything it cannot handle (invalid
+        # bytes, ragged rows, unusual encodings) goes to the C engine, which gives the errors
+        # explained below and fills short rows with missing values.
+        try:
+            raw = pd.read_csv(path, sep=sep, dtype=str, encoding=encoding, engine="pyarrow")
+        except Exception:  # pyarrow raises its own error types; the C engine decides below
+            raw = None
+    try:
+        if raw is None:
+            with warnings.catch_warnings():
+                # More fields than header names would silently become an index or be lost.
+                warnings.simplefilter("error", pd.errors.ParserWarning)
+                raw = pd.read_csv(path, sep=sep, dtype=str, encoding=encoding, index_col=False)
+    except UnicodeDecodeError as exc:
+        raise _decode_error(path, encoding, exc) from None
+    except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
+        raise DataError(
+            f"{_WHERE}: {path.name!r} could not be parsed with sep={_describe_sep(sep)}: "
+            f"{str(exc).strip()}. A value probably contains the separator without quotes, or "
+            f"the separator is wrong; quote such values or pass sep=."
+        ) from None
+    return raw, header
+
+
+def _read_source(source: object, sep: str | None, encoding: str) -> tuple[pd.DataFrame, str, list[str] | None]:
+    """Return (raw frame, name for messages, header as written or None)."""
+    if isinstance(source, pd.DataFrame):
+        return source, "DataFrame", None
+    if isinstance(source, str | os.PathLike):
+        path = Path(source)
+        if not path.exists():
+            folder = path.parent if str(path.parent) else Path(".")
+            nearby = []
+            if folder.is_dir():
+                names = [p.name for p in folder.iterdir() if p.is_file()]
+                nearby = difflib.get_close_matches(path.name, names, n=3, cutoff=0.6)
+            hint = f" Did you mean {format_examples(nearby)}?" if nearby else ""
+            raise DataError(
+                f"{_WHERE}: file {str(path)!r} not found (current directory: {str(Path.cwd())!r})."
+                f"{hint} Pass the path of a CSV, TSV or Parquet file, or a DataFrame."
+            )
+        if path.is_dir():
+            raise DataError(
+                f"{_WHERE}: {str(path)!r} is a folder, not a file. Pass the path of a CSV, TSV "
+                f"or Parquet file inside it."
+            )
+        if path.stat().st_size == 0:
+            raise DataError(
+                f"{_WHERE}: {path.name!r} is empty (0 bytes). Expected a header line such as "
+                f"'customer_id,order_date,amount' and one row per purchase; check the export."
+            )
+        suffixes = [s.lower() for s in path.suffixes]
+        if suffixes and suffixes[-1] in (".parquet", ".pq"):
+            try:
+                return pd.read_parquet(path), path.name, None
+            except Exception as exc:  # pyarrow raises several unrelated types
+                raise DataError(
+                    f"{_WHERE}: {path.name!r} could not be read as Parquet ({type(exc).__name__}: "
+                    f"{exc}). Check that the file is a complete Parquet file, or save it as CSV."
+                ) from None
+        if suffixes and suffixes[-1] in (".xlsx", ".xls", ".xlsm", ".ods"):
+            raise DataError(
+                f"{_WHERE}: {path.name!r} is a spreadsheet ({suffixes[-1]}), which is not read "
+                f"directly. Save the sheet as CSV (UTF-8) or read it with pandas.read_excel and "
+                f"pass the DataFrame."
+            )
+        if suffixes and suffixes[-1] in (".json", ".feather", ".pkl", ".pickle", ".h5", ".sav", ".dta"):
+            raise DataError(
+                f"{_WHERE}: unsupported file type {suffixes[-1]!r} for {path.name!r}. Supported: "
+                f"CSV/TXT, TSV/TAB (optionally compressed) and Parquet; read other formats with "
+                f"pandas and pass the DataFrame."
+            )
+        raw, header = _read_text(path, sep, encoding)
+        return raw, path.name, header
+    # Other dataframe libraries (Polars, PyArrow, ...) through Narwhals.
+    try:
+        import narwhals as nw
+
+        frame = nw.from_native(source, eager_only=True)
+    except TypeError:
+        frame = None
+    if frame is not None:
+        return frame.to_pandas(), f"{type(source).__name__}", None
+    raise DataError(
+        f"{_WHERE}: unsupported source of type {type(source).__name__}. Pass a path (str or "
+        f"pathlib.Path) to a CSV, TSV or Parquet file, or a DataFrame (pandas, or Polars/PyArrow; "
+        f"collect lazy frames first)."
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Mapping columns
+# --------------------------------------------------------------------------------------
+
+
+def _norm(name: object) -> str:
+    return re.sub(r"[^0-9a-z]", "", str(name).casefold())
+
+
+def _suggest(canonical: str, present: list[object], taken: Iterable[object] = ()) -> object | None:
+    """Closest present column for ``canonical`` (synonyms first, then difflib)."""
+    taken = set(taken)
+    candidates = [c for c in present if c not in taken]
+    wanted = [_norm(canonical), *(_norm(s) for s in _SYNONYMS.get(canonical, ()))]
+    by_norm: dict[str, object] = {}
+    for c in candidates:
+        by_norm.setdefault(_norm(c), c)
+    for w in wanted:
+        if w in by_norm:
+            return by_norm[w]
+    close = difflib.get_close_matches(_norm(canonical), list(by_norm), n=1, cutoff=0.6)
+    return by_norm[close[0]] if close else None
+
+
+def _resolve_columns(
+    raw: pd.DataFrame, columns: Mapping[str, object] | None, source_name: str, header: list[str] | None
+) -> dict[str, object]:
+    """Map each canonical name to a column label of ``raw``."""
+    if columns is None:
+        columns = {}
+    if not isinstance(columns, Mapping):
+        raise ParameterError(
+            f"The 'columns' parameter of {_WHERE} must be a dict mapping canonical names to your "
+            f"column names, e.g. {{'customer_id': 'CustomerID'}}. Got {columns!r} (a "
+            f"{type(columns).__name__}) instead."
+        )
+    present = list(raw.columns)
+    unknown = [k for k in columns if k not in CANONICAL_COLUMNS]
+    if unknown:
+        reversed_ = {v: k for k, v in columns.items() if v in CANONICAL_COLUMNS}
+        hint = (
+            f" The mapping goes canonical name -> your column: did you mean "
+            f"columns={reversed_!r}?" if reversed_ else ""
+        )
+        raise ParameterError(
+            f"The 'columns' parameter of {_WHERE} has keys {unknown} that are not canonical "
+            f"column names. Valid keys: {list(CANONICAL_COLUMNS)}.{hint}"
+        )
+    resolved: dict[str, object] = {}
+    missing: list[str] = []
+    for canon in CANONICAL_COLUMNS:
+        if canon in columns:
+            label = columns[canon]
+            if label is None:
+                if canon in REQUIRED_COLUMNS:
+                    raise ParameterError(
+                        f"The 'columns' parameter of {_WHERE} maps required column {canon!r} to "
+                        f"None; only optional columns {list(OPTIONAL_COLUMNS)} can be switched off."
+                    )
+                continue
+            if label not in present:
+                stripped = [c for c in present if isinstance(c, str) and c.strip() == str(label).strip()]
+                if len(stripped) == 1:
+                    resolved[canon] = stripped[0]
+                    continue
+                near = difflib.get_close_matches(str(label), [str(c) for c in present], n=1, cutoff=0.5)
+                guess = near[0] if near else _suggest(canon, present)
+                fix = (
+                    f" Did you mean {guess!r}? Pass columns={{{canon!r}: {guess!r}}}."
+                    if guess is not None else " Fix the name in columns=."
+                )
+                raise DataError(
+                    f"{_WHERE}: columns={{{canon!r}: {label!r}}} names a column that is not in "
+                    f"{source_name}. Columns present: {present}.{fix}"
+                )
+            resolved[canon] = label
+            continue
+        if canon in present:
+            resolved[canon] = canon
+            continue
+        matches = [c for c in present if isinstance(c, str) and c.strip().casefold() == canon]
+        if len(matches) > 1:
+            raise DataError(
+                f"{_WHERE}: column {canon!r} matches several columns of {source_name} "
+                f"case-insensitively: {matches}. Choose one with columns={{{canon!r}: {matches[0]!r}}}."
+            )
+        if matches:
+            resolved[canon] = matches[0]
+        elif canon in REQUIRED_COLUMNS:
+            missing.append(canon)
+    if missing:
+        taken = list(resolved.values())
+        fixes = {}
+        parts = []
+        for canon in missing:
+            guess = _suggest(canon, present, taken)
+            if guess is not None:
+                taken.append(guess)
+                parts.append(f"{canon!r} (closest: {guess!r})")
+            else:
+                parts.append(repr(canon))
+            fixes[canon] = guess if guess is not None else "<your column>"
+        noun = "column" if len(missing) == 1 else "columns"
+        raise DataError(
+            f"{_WHERE}: required {noun} {', '.join(parts)} not found in {source_name}. Columns "
+            f"present: {present}. Names are matched exactly or case-insensitively; map yours "
+            f"with columns={fixes!r}."
+        )
+    # The same source column cannot feed two canonical columns, and a used name must be unique.
+    used: dict[object, str] = {}
+    for canon, label in resolved.items():
+        if label in used:
+            raise DataError(
+                f"{_WHERE}: column {label!r} of {source_name} is mapped to both {used[label]!r} "
+                f"and {canon!r}; after mapping the names would be duplicated. Map each canonical "
+                f"column to its own source column (or switch an optional one off with "
+                f"columns={{{canon!r}: None}})."
+            )
+        used[label] = canon
+        dup_in_frame = int((raw.columns == label).sum()) if not isinstance(label, tuple) else 1
+        position = present.index(label)
+        written = header[position] if header is not None and position < len(header) else label
+        dup_in_header = header.count(written) if header is not None else 1
+        if dup_in_frame > 1 or dup_in_header > 1:
+            count = max(dup_in_frame, dup_in_header)
+            raise DataError(
+                f"{_WHERE}: column {written!r} (used as {canon!r}) appears {count} times in "
+                f"{source_name}; the names must be unique. Rename the duplicates in the source, "
+                f"or map {canon!r} to another column with columns=."
+            )
+    return resolved
+
+
+# --------------------------------------------------------------------------------------
+# Parsing values
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Coded:
+    """A column as codes into its unique, stripped, non-empty strings (-1 means missing).
+
+    Parsing once per unique value instead of once per row keeps 1M-row logs fast.
+    """
+
+    codes: np.ndarray
+    uniques: pd.Series  # dtype "string", no missing values
+
+    @property
+    def missing(self) -> np.ndarray:
+        return self.codes < 0
+
+    def take(self, per_unique: np.ndarray, missing_value: object) -> np.ndarray:
+        """Map one parsed value per unique back to the rows."""
+        per_unique = np.asarray(per_unique)
+        extended = np.concatenate([per_unique, np.asarray([missing_value], dtype=per_unique.dtype)])
+        return extended[self.codes]
+
+    def strings(self) -> pd.api.extensions.ExtensionArray:
+        """The stripped values per row as a ``string`` array (missing as <NA>)."""
+        return self.uniques.array.take(self.codes, allow_fill=True)
+
+    def examples(self, mask: np.ndarray, limit: int = 3) -> list[str]:
+        """Up to ``limit`` distinct values at the rows of ``mask`` (in order of appearance)."""
+        codes = pd.unique(self.codes[mask & (self.codes >= 0)])[:limit]
+        return [str(self.uniques.iloc[c]) for c in codes]
+
+
+def _code_text(series: pd.Series) -> _Coded:
+    """Strip a column's values as text and factorize them; empty strings count as missing."""
+    if pd.api.types.is_float_dtype(series.dtype):
+        # Ids and dates stored as floats: 12345.0 -> "12345".
+        values = series.to_numpy(dtype="float64", na_value=np.nan)
+        values = np.where(np.isfinite(values), values, np.nan)
+        codes, uniq = pd.factorize(values)
+        uniq = np.asarray(uniq, dtype="float64")
+        integral = (np.floor(uniq) == uniq) & (np.abs(uniq) < 2**53)
+        text = pd.Series(uniq, dtype="float64").astype("string")
+        if integral.any():
+            text[integral] = uniq[integral].astype("int64").astype(str)
+        return _Coded(codes=np.asarray(codes, dtype=np.int64), uniques=text)
+    text = series if series.dtype == "string" else series.astype("string")
+    try:
+        arrow = pa.chunked_array(pa.array(text.array))
+    except (TypeError, ValueError, pa.ArrowException):  # not Arrow-backed: pandas path
+        arrow = None
+    if arrow is not None:
+        trimmed = pc.utf8_trim_whitespace(arrow)
+        trimmed = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+        encoded = pc.dictionary_encode(trimmed).combine_chunks()
+        codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+        return _Coded(codes=codes, uniques=pd.Series(pd.arrays.ArrowStringArray(encoded.dictionary)))
+    stripped = text.str.strip()
+    codes, uniq = pd.factorize(stripped.mask(stripped == ""))
+    return _Coded(codes=np.asarray(codes, dtype=np.int64), uniques=pd.Series(uniq, dtype="string"))
+
+
+def _id_codes(series: pd.Series) -> _Coded:
+    """Like :func:`_code_text`, and ids written as floats ("17850.0") lose the ".0"."""
+    coded = _code_text(series)
+    fixed = coded.uniques.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
+    if bool((fixed != coded.uniques).any()):
+        codes, uniq = pd.factorize(fixed)
+        remap = np.append(np.asarray(codes, dtype=np.int64), -1)
+        coded = _Coded(codes=remap[coded.codes], uniques=pd.Series(uniq, dtype="string"))
+    return coded
+
+
+def _to_datetime(values: np.ndarray, fmt: str) -> tuple[pd.DatetimeIndex, bool]:
+    """Parse with one format; return the index (naive, microseconds) and whether zones were seen."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        try:
+            parsed = pd.to_datetime(values, format=fmt, errors="coerce")
+        except ValueError:
+            parsed = pd.to_datetime(values, format=fmt, errors="coerce", utc=True)
+    index = pd.DatetimeIndex(parsed)
+    had_tz = index.tz is not None
+    if had_tz:
+        index = index.tz_convert(None)
+    return index.as_unit("us"), had_tz
+
+
+def _guess_formats(values: np.ndarray, dayfirst: bool) -> list[str]:
+    """Candidate formats: ISO 8601, pandas' guesses from the first values, common formats."""
+    found: list[str] = ["ISO8601"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        for first in (dayfirst, not dayfirst):
+            for value in values[:20]:
+                try:
+                    fmt = guess_datetime_format(str(value), dayfirst=first)
+                except (ValueError, TypeError):
+                    fmt = None
+                if fmt and fmt not in found:
+                    found.append(fmt)
+    for fmt in _COMMON_DATE_FORMATS:
+        if fmt not in found:
+            found.append(fmt)
+    # Dotted dates (05.01.2024) are day-first wherever they are written: on a tie, prefer it.
+    return [f for f in found if "%m.%d" not in f] + [f for f in found if "%m.%d" in f]
+
+
+def _swap_day_month(fmt: str) -> str:
+    return fmt.replace("%d", "\0").replace("%m", "%d").replace("\0", "%m")
+
+
+def _parse_dates(
+    series: pd.Series, date_format: str | None, dayfirst: bool
+) -> tuple[np.ndarray, str | None, bool, _Coded | None, str | None]:
+    """Parse dates; return (datetime64[us] array, format used, zones converted to UTC?, coded
+    text or None, the day/month-swapped format when it parses the sample equally well)."""
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        index = pd.DatetimeIndex(series)
+        had_tz = index.tz is not None
+        if had_tz:
+            index = index.tz_convert(None)
+        return index.as_unit("us").to_numpy(), None, had_tz, None, None
+    coded = _code_text(series)
+    uniques = coded.uniques.to_numpy(dtype=object)
+    nat = np.datetime64("NaT", "us")
+    ambiguous = None
+    if len(uniques) == 0:
+        return np.full(len(series), nat), date_format, False, coded, None
+    if date_format is None:
+        sample = uniques[:500]
+        best, best_count = "ISO8601", -1
+        for fmt in _guess_formats(sample, dayfirst):
+            count = int(_to_datetime(sample, fmt)[0].notna().sum())
+            if count > best_count:
+                best, best_count = fmt, count
+            if count == len(sample):
+                break
+        date_format = best
+        swapped = _swap_day_month(best)
+        if swapped != best and int(_to_datetime(sample, swapped)[0].notna().sum()) == best_count:
+            ambiguous = swapped
+    try:
+        parsed, had_tz = _to_datetime(uniques, date_format)
+    except (ValueError, TypeError) as exc:
+        raise ParameterError(
+            f"The 'date_format' parameter of {_WHERE} must be a strptime format such as "
+            f"'%d/%m/%Y %H:%M', or 'ISO8601'. Got {date_format!r} instead ({exc})."
+        ) from None
+    return coded.take(parsed.to_numpy(), nat), date_format, had_tz, coded, ambiguous
+
+
+def _clean_amount_text(values: pd.Series, decimal: str) -> tuple[pd.Series, np.ndarray]:
+    """Strip currency, spaces and thousands separators; return (numeric text, sign factor)."""
+    s = values.astype("string").str.strip()
+    paren = s.str.fullmatch(r"\(.*\)").fillna(False).to_numpy(dtype=bool)
+    s = s.str.replace(r"^\((.*)\)$", r"\1", regex=True)
+    s = s.str.replace(f"[{re.escape(_CURRENCY_SYMBOLS)}]", "", regex=True)
+    s = s.str.replace(r"^[A-Z]{3}(?=[\s\d+\-.,])|(?<=[\d\s.])[A-Z]{3}$", "", regex=True)
+    s = s.str.replace(_SPACES, "", regex=True)
+    s = s.str.replace(r"^(.*\d)-$", r"-\1", regex=True)  # trailing minus, as in SAP exports
+    valid = s.str.fullmatch(_AMOUNT_PATTERNS[decimal].pattern).fillna(False).to_numpy(dtype=bool)
+    valid &= s.str.contains(r"\d", regex=True).fillna(False).to_numpy(dtype=bool)
+    if decimal == ".":
+        s = s.str.replace(r"[,']", "", regex=True)
+    else:
+        s = s.str.replace(r"[.']", "", regex=True).str.replace(",", ".", regex=False)
+    s = s.mask(~valid)
+    sign = np.where(paren, -1.0, 1.0)
+    return s, sign
+
+
+def _numbers_from_text(uniques: pd.Series, decimal: str) -> np.ndarray:
+    """Parse distinct text values as float64 (NaN when unparseable)."""
+    if len(uniques) == 0:
+        return np.empty(0, dtype="float64")
+    cleaned, sign = _clean_amount_text(uniques, decimal)
+    numbers = pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    return np.where(np.isfinite(numbers), numbers * sign, np.nan)
+
+
+def _parse_numbers(series: pd.Series, decimal: str) -> tuple[np.ndarray, _Coded | None]:
+    """Numbers as float64 (NaN when missing or unparseable), and the coded text if any."""
+    if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
+        values = series.to_numpy(dtype="float64", na_value=np.nan)
+        return np.where(np.isfinite(values), values, np.nan), None
+    coded = _code_text(series)
+    return coded.take(_numbers_from_text(coded.uniques, decimal), np.nan), coded
+
+
+def _bad_share_error(
+    canon: str, label: object, coded: _Coded, bad: np.ndarray, rule: str, fix: str
+) -> DataError:
+    n_bad, n_all = int(bad.sum()), int((~coded.missing).sum())
+    return DataError(
+        f"{_WHERE}: column {canon!r} (source column {label!r}): {n_bad:,} of {n_all:,} non-empty "
+        f"values ({100 * n_bad / n_all:.0f}%) could not be parsed, e.g. "
+        f"{format_examples(coded.examples(bad))}. {rule} {fix}"
+    )
+
+
+def _date_fix(examples: np.ndarray) -> str:
+    """Suggest a date_format that parses the bad examples."""
+    sample = np.asarray(examples[:200], dtype=object)
+    best, best_count = None, 0
+    for fmt in _guess_formats(sample, False):
+        if fmt == "ISO8601":
+            continue
+        count = int(_to_datetime(sample, fmt)[0].notna().sum())
+        if count > best_count:
+            best, best_count = fmt, count
+    if best is not None:
+        return f"Pass date_format={best!r} (it parses {best_count} of {len(sample)} of these)."
+    return "Pass date_format= with the strptime format of your dates, e.g. '%d/%m/%Y %H:%M'."
+
+
+def _parse_as_of(as_of: object) -> pd.Timestamp | None:
+    if as_of is None:
+        return None
+    try:
+        ts = pd.Timestamp(as_of)
+    except (ValueError, TypeError):
+        ts = pd.NaT
+    if ts is pd.NaT or pd.isna(ts):
+        raise ParameterError(
+            f"The 'as_of' parameter of {_WHERE} must be a date or datetime (e.g. '2024-06-30' or "
+            f"pd.Timestamp('2024-06-30 18:00')). Got {as_of!r} (a {type(as_of).__name__}) instead."
+        ) from None
+    if ts.tzinfo is not None:
+        ts = ts.tz_convert(None)
+    return ts
+
+
+# --------------------------------------------------------------------------------------
+# The public function
+# --------------------------------------------------------------------------------------
+
+
+def read_transactions(
+    source: object,
+    columns: Mapping[str, object] | None = None,
+    *,
+    as_of: object = None,
+    date_format: str | None = None,
+    dayfirst: bool = False,
+    sep: str | None = None,
+    encoding: str = "utf-8",
+    decimal: str = ".",
+    cancellation_values: Iterable[str] = DEFAULT_CANCELLATION_VALUES,
+    cancellation_prefix: str | None = "C",
+    drop_duplicates: bool = True,
+) -> TransactionData:
+    """Read an order log, map and parse its columns, and account for every row.
+
+    Parameters
+    ----------
+    source : str, path-like or DataFrame
+        A CSV/TXT file, a TSV/TAB file (each optionally compressed: ``.gz``, ``.zip`` …), a
+        Parquet file, or a DataFrame (pandas; Polars and PyArrow tables are converted).
+    columns : dict, optional
+        Canonical name -> your column name, e.g. ``{"customer_id": "CustomerID",
+        "order_date": "InvoiceDate", "amount": "Revenue"}``.  Canonical names not mapped are
+        matched exactly, then case-insensitively.  Required: ``customer_id``, ``order_date``,
+        ``amount``; optional: ``order_id``, ``quantity``, ``channel``, ``status`` (map one to
+        ``None`` to ignore a column that happens to carry its name).
+    as_of : date-like, optional
+        Purchases after this moment are set aside (``after_as_of``).  A date without a time of
+        day (midnight) includes the whole day: ``as_of="2024-06-30"`` keeps orders placed at
+        18:00 on 30 June.
+    date_format : str, optional
+        strptime format of ``order_date`` (e.g. ``"%d/%m/%Y %H:%M"``).  Without it, ISO 8601
+        is tried, then pandas' guess from the first values, then common formats; the one that
+        parses most values is used (and reported in ``TransactionData.date_format``).
+    dayfirst : bool
+        Prefer day-first readings of ambiguous dates such as 03/04/2024 (only without
+        ``date_format``; the data decide when a day above 12 shows up).
+    sep : str, optional
+        Field separator of a text file; default tab for ``.tsv``/``.tab``, otherwise comma.
+    encoding : str
+        Text encoding, e.g. ``"gb18030"`` for Chinese or ``"cp1252"`` for Western European
+        exports from Excel.
+    decimal : {".", ","}
+        Decimal mark of amounts and quantities written as text.  With ``"."``, commas and
+        apostrophes are thousands separators; with ``","``, dots and apostrophes are.
+    cancellation_values : iterable of str
+        ``status`` values that mark a cancellation (case-insensitive).
+    cancellation_prefix : str or None
+        An ``order_id`` made of this prefix followed by a digit marks a cancellation, as
+        ``"C536379"`` in the UCI Online Retail export.  ``None`` switches the rule off.
+    drop_duplicates : bool
+        Set aside exact repeats of an earlier kept row.  Pass False for a log without order
+        ids in which identical purchases (same customer, time and amount) are genuine.
+
+    Returns
+    -------
+    TransactionData
+        ``data`` (kept rows, canonical typed columns), ``set_aside`` (the source rows not kept
+        with ``row_number`` and ``reason``) and ``reconciliation``.
+
+    Raises
+    ------
+    DataError
+        When the source cannot be used: file not found, empty file (0 bytes or a header
+        only), a wrong separator, text not in ``encoding``, a required column missing, a
+        mapping to a column that does not exist, a column used twice, most dates (or amounts)
+        unparseable, or no usable row at all.
+    ParameterError
+        When an argument breaks its rule (``as_of`` not a date, ``decimal`` not "." or ",",
+        unknown keys in ``columns``).
+
+    Notes
+    -----
+    Values are parsed as follows.  ``customer_id`` and ``order_id``: text, whitespace
+    stripped, ids written as floats (``12345.0``) become ``"12345"``; empty means missing.
+    ``order_date``: time of day kept; values with time zones are converted to UTC and stored
+    without zone.  ``amount``: currency symbols (``$ € £ ¥ ₹ …``, ``元``) and three-letter
+    codes (``USD 12``), spaces and thousands separators are removed; ``(12.50)`` and
+    ``12.50-`` are negative.
+
+    A row is kept unless a rule below sets it aside; each set-aside row gets exactly one
+    reason, that of the **first** rule it breaks, in this order:
+
+    1. ``missing_customer_id`` — customer id empty or missing;
+    2. ``unparseable_date`` — order date missing or not a date;
+    3. ``unparseable_amount`` — amount missing or not a number;
+    4. ``cancellation`` — ``status`` in ``cancellation_values``, ``order_id`` starting with
+       ``cancellation_prefix`` and a digit, or a negative ``quantity``;
+    5. ``non_positive_amount`` — amount ≤ 0 (returns and refunds are usually negative);
+    6. ``after_as_of`` — ordered after ``as_of``;
+    7. ``duplicate`` — same values on every mapped column (after parsing) as an earlier
+       kept row.
+
+    A quantity that cannot be parsed does not set its row aside; it is kept as missing and
+    counted in the notes.  The file is refused (``DataError``) when more than half of the
+    non-empty dates, or amounts, fail to parse: that is a format problem, not bad rows.
+    One INFO line with the reconciliation is logged on the ``crmlib.datasets`` logger.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> log = pd.DataFrame({
+    ...     "CustomerID": ["C1", "C2", None, "C1", "C3", "C2"],
+    ...     "InvoiceDate": ["2024-01-05 10:30", "2024-01-06", "2024-01-06",
+    ...                     "2024-01-05 10:30", "2024-02-30", "2024-03-01"],
+    ...     "Revenue": ["$1,234.50", "20", "5", "$1,234.50", "7", "-20"],
+    ... })
+    >>> tx = read_transactions(
+    ...     log, {"customer_id": "CustomerID", "order_date": "InvoiceDate", "amount": "Revenue"})
+    >>> tx.data
+      customer_id          order_date  amount
+    0          C1 2024-01-05 10:30:00  1234.5
+    1          C2 2024-01-06 00:00:00    20.0
+    >>> tx.set_aside[["row_number", "reason"]]
+       row_number               reason
+    0           2  missing_customer_id
+    1           3            duplicate
+    2           4     unparseable_date
+    3           5  non_positive_amount
+    >>> rec = tx.reconciliation
+    >>> rec.rows_read == rec.rows_kept + rec.rows_set_aside
+    True
+    """
+    check_choice(decimal, "decimal", [".", ","], where=_WHERE)
+    if sep is not None and (not isinstance(sep, str) or sep == ""):
+        raise ParameterError(
+            f"The 'sep' parameter of {_WHERE} must be a non-empty string such as ',', ';' or "
+            f"'\\t'. Got {sep!r} instead."
+        )
+    if isinstance(cancellation_values, str):
+        raise ParameterError(
+            f"The 'cancellation_values' parameter of {_WHERE} must be a list of status values, "
+            f"not one string. Got {cancellation_values!r}; pass [{cancellation_values!r}]."
+        )
+    cancel_values = {str(v).strip().casefold() for v in cancellation_values}
+    if cancellation_prefix is not None and (not isinstance(cancellation_prefix, str) or not cancellation_prefix):
+        raise ParameterError(
+            f"The 'cancellation_prefix' parameter of {_WHERE} must be a non-empty string or None. "
+            f"Got {cancellation_prefix!r} instead."
+        )
+    cutoff = _parse_as_of(as_of)
+
+    raw, source_name, header = _read_source(source, sep, encoding)
+    label = repr(source_name) if source_name != "DataFrame" else "the DataFrame"
+    if len(raw) == 0:
+        what = "has a header but no rows" if header is not None else "has no rows"
+        raise DataError(
+            f"{_WHERE}: {label} {what} (columns: {list(raw.columns)}). Expected one row per "
+            f"purchase; check the export's filters and date range."
+        )
+    mapping = _resolve_columns(raw, columns, label, header)
+    n = len(raw)
+
+    # ---- parse ------------------------------------------------------------------------
+    cid = _id_codes(raw[mapping["customer_id"]])
+    dates, used_format, had_tz, date_coded, ambiguous = _parse_dates(
+        raw[mapping["order_date"]], date_format, dayfirst
+    )
+    amounts, amount_coded = _parse_numbers(raw[mapping["amount"]], decimal)
+    bad_date = np.isnat(dates)
+    bad_amount = np.isnan(amounts)
+    if date_coded is not None:
+        present = ~date_coded.missing
+        bad_present = bad_date & present
+        if present.any() and bad_present.sum() > _MAX_BAD_SHARE * present.sum():
+            raise _bad_share_error(
+                "order_date", mapping["order_date"], date_coded, bad_present,
+                f"Dates must match date_format={date_format!r}." if date_format else
+                "Dates must be ISO 8601 (2024-01-31 14:05) or in one format throughout.",
+                _date_fix(np.asarray(date_coded.examples(bad_present, limit=200), dtype=object)),
+            )
+    if amount_coded is not None:
+        present = ~amount_coded.missing
+        bad_present = bad_amount & present
+        if present.any() and bad_present.sum() > _MAX_BAD_SHARE * present.sum():
+            other = "," if decimal == "." else "."
+            bad_text = pd.Series(amount_coded.examples(bad_present, limit=200), dtype="string")
+            if np.isfinite(_numbers_from_text(bad_text, other)).mean() > 0.5:
+                fix = f"They parse with decimal={other!r}: pass decimal={other!r}."
+            else:
+                fix = "Map the right column with columns={'amount': ...} or clean the values."
+            raise _bad_share_error(
+                "amount", mapping["amount"], amount_coded, bad_present,
+                f"Amounts must be numbers with decimal mark {decimal!r} (currency symbols and "
+                f"thousands separators are removed).",
+                fix,
+            )
+    quantity = None
+    if "quantity" in mapping:
+        quantity = _parse_numbers(raw[mapping["quantity"]], decimal)[0]
+    optional = {
+        name: (_id_codes if name == "order_id" else _code_text)(raw[mapping[name]])
+        for name in ("order_id", "channel", "status")
+        if name in mapping
+    }
+
+    # ---- rules, first match wins --------------------------------------------------------
+    reason = np.full(n, -1, dtype=np.int8)
+
+    def assign(mask: np.ndarray, code: int) -> None:
+        reason[mask & (reason == -1)] = code
+
+    assign(cid.missing, 0)
+    assign(bad_date, 1)
+    assign(bad_amount, 2)
+    cancelled = np.zeros(n, dtype=bool)
+    if "status" in optional and cancel_values:
+        status = optional["status"]
+        hit = status.uniques.str.casefold().isin(cancel_values).to_numpy(dtype=bool)
+        cancelled |= status.take(hit, False)
+    if "order_id" in optional and cancellation_prefix is not None:
+        order_id = optional["order_id"]
+        pattern = "^" + re.escape(cancellation_prefix) + r"\d"
+        hit = order_id.uniques.str.contains(pattern, regex=True).to_numpy(dtype=bool)
+        cancelled |= order_id.take(hit, False)
+    if quantity is not None:
+        cancelled |= np.nan_to_num(quantity, nan=0.0) < 0
+    assign(cancelled, 3)
+    assign(np.nan_to_num(amounts, nan=1.0) <= 0, 4)
+    if cutoff is not None:
+        if cutoff == cutoff.normalize():
+            after = dates >= np.datetime64((cutoff + pd.Timedelta(days=1)).as_unit("us"))
+        else:
+            after = dates > np.datetime64(cutoff.as_unit("us"))
+        assign(after & ~bad_date, 5)
+    if drop_duplicates:
+        candidates = np.flatnonzero(reason == -1)
+        # Same values on every mapped column, compared through codes and numbers.
+        keys = {"customer_id": cid.codes, "order_date": dates.view("int64"), "amount": amounts}
+        keys.update({name: coded.codes for name, coded in optional.items()})
+        if quantity is not None:
+            keys["quantity"] = quantity
+        key_frame = pd.DataFrame({k: v[candidates] for k, v in keys.items()})
+        dup = key_frame.duplicated(keep="first").to_numpy()
+        reason[candidates[dup]] = 6
+
+    keep = reason == -1
+    kept = np.flatnonzero(keep)
+    out: dict[str, object] = {
+        "customer_id": cid.strings().take(kept),
+        "order_date": dates[kept],
+        "amount": amounts[kept],
+    }
+    for name in ("order_id", "quantity", "channel", "status"):
+        if name == "quantity" and quantity is not None:
+            out[name] = quantity[kept]
+        elif name in optional:
+            out[name] = optional[name].strings().take(kept)
+    data = pd.DataFrame(out, index=pd.RangeIndex(len(kept)))
+    notes: list[str] = []
+    if quantity is not None:
+        q = data["quantity"].to_numpy(dtype="float64", na_value=np.nan)
+        finite = q[np.isfinite(q)]
+        as_float = pd.array(np.where(np.isfinite(q), q, np.nan), dtype="Float64")
+        integral = len(finite) == 0 or bool(np.all(finite == np.floor(finite)))
+        data["quantity"] = as_float.astype("Int64") if integral else as_float
+        n_bad_q = int((~np.isfinite(q)).sum())
+        if n_bad_q:
+            notes.append(
+                f"{n_bad_q:,} kept row{'s' if n_bad_q != 1 else ''} had an empty or unparseable "
+                f"quantity; kept with quantity missing."
+            )
+
+    positions = np.flatnonzero(~keep)
+    aside = raw.iloc[positions].reset_index(drop=True)
+    for extra in ("row_number", "reason"):
+        if extra in aside.columns:
+            aside = aside.rename(columns={extra: f"{extra}_original"})
+    aside.insert(0, "reason", pd.Categorical.from_codes(reason[positions], categories=list(REASONS)))
+    aside.insert(0, "row_number", positions.astype("int64"))
+
+    counts = np.bincount(reason[~keep].astype(np.int64), minlength=len(REASONS))
+    rec = Reconciliation(
+        rows_read=n,
+        rows_kept=int(keep.sum()),
+        set_aside={r: int(c) for r, c in zip(REASONS, counts, strict=True)},
+        source=source_name,
+    )
+    if rec.rows_kept == 0:
+        raise DataError(
+            f"{_WHERE}: no usable row in {label}: all {n:,} rows were set aside. Check the "
+            f"column mapping ({mapping}) and the rules below; the reasons:\n{rec.summary()}"
+        )
+    if ambiguous is not None:
+        notes.append(
+            f"Order dates are ambiguous: every value reads as {used_format!r} and as "
+            f"{ambiguous!r}; {used_format!r} was used. Pass date_format= (or dayfirst=) to choose."
+        )
+    if had_tz:
+        notes.append("Order dates carried time zones; they were converted to UTC and stored without zone.")
+    n_dup = rec.set_aside["duplicate"]
+    if n_dup and "order_id" not in mapping:
+        notes.append(
+            f"{n_dup:,} row{'s were' if n_dup != 1 else ' was'} set aside as an exact repeat of "
+            f"an earlier row and the log has no order id; if identical purchases are genuine, "
+            f"pass drop_duplicates=False."
+        )
+    if rec.rows_set_aside > 0.05 * n:
+        notes.append(
+            f"{100 * rec.rows_set_aside / n:.1f}% of the rows were set aside; inspect .set_aside "
+            f"(row_number, reason) before analysing."
+        )
+    logger.info(
+        "%s: %s: read %d rows, kept %d, set aside %d (%s)",
+        _WHERE, source_name, n, rec.rows_kept, rec.rows_set_aside,
+        ", ".join(f"{k} {v}" for k, v in rec.set_aside.items() if v) or "none",
+    )
+    return TransactionData(
+        data=data,
+        set_aside=aside,
+        reconciliation=rec,
+        columns=dict(mapping),
+        date_format=used_format,
+        notes=tuple(notes),
+    )
