@@ -21,7 +21,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev,lab,scale]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,lab,scale,spark]"
 	touch $(STAMP)
 
 reports: $(STAMP)

@@ -11,7 +11,8 @@ from conftest import ROOT
 
 # conda-forge names that differ from the PyPI names
 CONDA_TO_PYPI = {"python-duckdb": "duckdb"}
-NOT_PACKAGES = {"python", "pip"}
+# not Python packages: the interpreter, pip, and the Java runtime that pyspark needs
+NOT_PACKAGES = {"python", "pip", "openjdk"}
 
 
 def _norm(name: str) -> str:
