@@ -10,10 +10,10 @@ weeks at day resolution, monetary value), best of ``--repeat`` runs. Two data se
   ``crmlib.engine.rfm_summary`` (daily periods, as_of 2025-12-28), time in weeks.
 
 lifetimes 0.11.3 does not import with pandas 3 / numpy 2, so it runs in a subprocess of a
-scratch venv (``--lifetimes-python``, default ``benchmarks/_work/clv-venv/bin/python``)::
+scratch venv (``--lifetimes-python``, default ``benchmarks/_work/venv/bin/python``)::
 
-    python -m venv benchmarks/_work/clv-venv
-    benchmarks/_work/clv-venv/bin/pip install lifetimes==0.11.3 "pandas<2.2" "numpy<2" "scipy<1.14"
+    python -m venv benchmarks/_work/venv
+    benchmarks/_work/venv/bin/pip install lifetimes==0.11.3 "pandas<2.2" "numpy<2" "scipy<1.14" pyarrow
 
 The summary is handed over as a Parquet-free ``.npz`` file. The table shows each library's fit
 seconds and parameters, and the largest relative difference between the two parameter sets.
@@ -113,7 +113,7 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=12.0,
                         help="scale of the synthetic data (12 = 144k customers, 84 = about 1M)")
     parser.add_argument("--repeat", type=int, default=1)
-    parser.add_argument("--lifetimes-python", default=str(WORK / "clv-venv" / "bin" / "python"))
+    parser.add_argument("--lifetimes-python", default=str(WORK / "venv" / "bin" / "python"))
     parser.add_argument("--skip-synthetic", action="store_true")
     args = parser.parse_args()
 

@@ -18,9 +18,8 @@ Engines:
 - ``pandas``         plain pandas groupby code written for the task;
 - ``lifetimes``      ``lifetimes.utils.summary_data_from_transaction_data`` (0.11.3), run with
   the interpreter of ``--lifetimes-python`` (default: a scratch venv in
-  ``benchmarks/_work/venv`` — lifetimes needs pandas < 3; create it with
-  ``python -m venv benchmarks/_work/venv && benchmarks/_work/venv/bin/pip install
-  lifetimes==0.11.3 "pandas<3" pyarrow``);
+  ``benchmarks/_work/venv`` — lifetimes needs pandas < 3; ``make bench`` creates it from
+  ``benchmarks/requirements-peers.txt``);
 - ``spark``          (``--spark``) ``rfm_summary`` on a local PySpark DataFrame read from the
   Parquet file, on the smallest size only.
 
