@@ -25,7 +25,6 @@ DataFrame.
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from crmlib._results import SummaryDisplay
 from crmlib._validation import check_choice, check_columns, check_int, check_real, format_examples
 from crmlib.exceptions import DataError, ParameterError
 
@@ -660,7 +660,7 @@ def plot_concentration_curve(
 
 
 @dataclass(frozen=True, repr=False)
-class ABCResult:
+class ABCResult(SummaryDisplay):
     """ABC grading of customers by value contribution (see :func:`abc_classes`).
 
     Attributes
@@ -675,6 +675,9 @@ class ABCResult:
     thresholds : tuple of float
         The cumulative value shares that close classes A and B.
     """
+
+    _html_table = "classes"
+    _html_lines = 1
 
     table: pd.DataFrame
     classes: pd.DataFrame
@@ -698,16 +701,6 @@ class ABCResult:
             notes.append("a class is empty: the thresholds are too close for these values")
         lines += [f"  Note {i}: {n}" for i, n in enumerate(notes, 1)]
         return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary()
-
-    def __repr__(self) -> str:
-        return self.summary()
-
-    def _repr_html_(self) -> str:
-        head = html.escape(self.summary().splitlines()[0])
-        return f"<p>{head}</p>" + self.classes.to_html(float_format=lambda v: f"{v:,.3f}")
 
 
 def abc_classes(
@@ -1139,7 +1132,7 @@ def true_lead_logit(leads: pd.DataFrame, truth: Mapping[str, Any]) -> pd.Series:
 
 
 @dataclass(frozen=True, repr=False)
-class LeadScoreCheck:
+class LeadScoreCheck(SummaryDisplay):
     """How well a lead score ranks conversions (see :func:`lead_score_check`).
 
     Attributes
@@ -1153,6 +1146,8 @@ class LeadScoreCheck:
     increasing : bool
         Whether the conversion rate rises from band to band (empty bands skipped).
     """
+
+    _html_table = "by_band"
 
     by_band: pd.DataFrame
     auc: float
@@ -1173,16 +1168,6 @@ class LeadScoreCheck:
             lines.append(f"  Note 1: bands with fewer than 30 leads ({', '.join(map(str, small))}) "
                          f"have wide uncertainty.")
         return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary()
-
-    def __repr__(self) -> str:
-        return self.summary()
-
-    def _repr_html_(self) -> str:
-        text = "<br>".join(html.escape(s) for s in self.summary().splitlines())
-        return f"<p>{text}</p>" + self.by_band.to_html(float_format=lambda v: f"{v:,.3f}")
 
 
 def lead_score_check(
@@ -1432,7 +1417,7 @@ def _check_k(k: object, n: int, name: str, where: str) -> int:
 
 
 @dataclass(frozen=True, repr=False)
-class ClusterSelection:
+class ClusterSelection(SummaryDisplay):
     """Fit statistics over a range of k (see :func:`select_k`).
 
     Attributes
@@ -1446,6 +1431,8 @@ class ClusterSelection:
     criterion : str
         The column used to choose.
     """
+
+    _html_table = "table"
 
     table: pd.DataFrame
     method: str
@@ -1468,16 +1455,6 @@ class ClusterSelection:
             notes.append("silhouette below 0.25: the clusters overlap (weak structure)")
         lines += [f"  Note {i}: {n}" for i, n in enumerate(notes, 1)]
         return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary()
-
-    def __repr__(self) -> str:
-        return self.summary()
-
-    def _repr_html_(self) -> str:
-        text = "<br>".join(html.escape(s) for s in self.summary().splitlines())
-        return f"<p>{text}</p>" + self.table.to_html(float_format=lambda v: f"{v:,.3f}")
 
 
 def select_k(
@@ -1626,7 +1603,7 @@ def plot_k_selection(selection: ClusterSelection, *, ax: Any = None) -> Any:
 
 
 @dataclass(frozen=True, repr=False)
-class SegmentModel:
+class SegmentModel(SummaryDisplay):
     """A fitted segmentation (see :func:`fit_segments`).
 
     Attributes
@@ -1644,6 +1621,10 @@ class SegmentModel:
     method : str
     k : int
     """
+
+    _html_table = "profile"
+    _html_lines = 1
+    _html_float = "{:,.2f}"
 
     pipeline: Any
     labels: pd.Series
@@ -1673,16 +1654,6 @@ class SegmentModel:
         if len(small):
             lines.append(f"  Note 1: segments {list(small)} hold under 5% of customers.")
         return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary()
-
-    def __repr__(self) -> str:
-        return self.summary()
-
-    def _repr_html_(self) -> str:
-        text = "<br>".join(html.escape(s) for s in self.summary().splitlines()[:1])
-        return f"<p>{text}</p>" + self.profile.to_html(float_format=lambda v: f"{v:,.2f}")
 
 
 def _name(z: pd.Series, n_terms: int = 2) -> str:
@@ -1821,7 +1792,7 @@ def cluster_stability(
 # descriptive segmentation: cross-tabs with a chi-square test
 # --------------------------------------------------------------------------------------------
 @dataclass(frozen=True, repr=False)
-class CrosstabResult:
+class CrosstabResult(SummaryDisplay):
     """A cross-tab with its chi-square test of independence (see :func:`crosstab_test`).
 
     Attributes
@@ -1834,6 +1805,9 @@ class CrosstabResult:
         Number of cells with an expected count below 5.
     notes : tuple of str
     """
+
+    _html_table = "row_shares"
+    _html_float = "{:.3f}"
 
     counts: pd.DataFrame
     row_shares: pd.DataFrame
@@ -1858,16 +1832,6 @@ class CrosstabResult:
                  f"Cramér's V = {self.cramers_v:.3f} (n = {int(self.counts.to_numpy().sum()):,})"]
         lines += [f"  Note {i}: {n}" for i, n in enumerate(self.notes, 1)]
         return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary()
-
-    def __repr__(self) -> str:
-        return self.summary()
-
-    def _repr_html_(self) -> str:
-        text = "<br>".join(html.escape(s) for s in self.summary().splitlines())
-        return f"<p>{text}</p>" + self.row_shares.to_html(float_format=lambda v: f"{v:.3f}")
 
 
 def crosstab_test(frame: pd.DataFrame, row: str, col: str) -> CrosstabResult:

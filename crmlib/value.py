@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
+from crmlib._results import SummaryDisplay
 from crmlib._validation import check_choice, check_int, check_real, format_examples
 from crmlib.exceptions import CrmlibError, DataError, ParameterError
 
@@ -1721,8 +1722,8 @@ def loyalty_tiers(
     return out
 
 
-@dataclass(frozen=True)
-class TierMigration:
+@dataclass(frozen=True, repr=False)
+class TierMigration(SummaryDisplay):
     """Movement of customers between member levels from one period to the next.
 
     Attributes
@@ -1733,6 +1734,9 @@ class TierMigration:
     rates : pandas.DataFrame
         ``counts`` divided by the row totals.
     """
+
+    _html_table = "counts"
+    _html_float = None
 
     counts: pd.DataFrame
     rates: pd.DataFrame
@@ -1755,9 +1759,6 @@ class TierMigration:
         parts = ", ".join(f"{k} {v:,} ({v / total:.1%})" for k, v in m.items()) if total else "none"
         new = int(self.counts.loc[_NEW].sum()) if _NEW in self.counts.index else 0
         return f"Tier migration of {total:,} existing customers: {parts}; {new:,} new customers."
-
-    def _repr_html_(self) -> str:
-        return f"<p>{html.escape(self.summary())}</p>" + self.counts.to_html()
 
     def to_frame(self) -> pd.DataFrame:
         """Long table: from, to, customers, rate."""
