@@ -6,8 +6,16 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+# Property tests: no per-example deadline (2 shared cores, Spark beside them); in CI the
+# examples are derived from the test, so a red CI is reproducible locally with CI=true.
+settings.register_profile("crmlib", deadline=None)
+settings.register_profile("crmlib-ci", deadline=None, derandomize=True, database=None)
+settings.load_profile("crmlib-ci" if os.environ.get("CI") else "crmlib")
 
 
 @pytest.fixture(scope="session")
