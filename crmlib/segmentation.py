@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from crmlib._results import SummaryDisplay
+from crmlib.engine import rfm_summary
 from crmlib._validation import check_choice, check_columns, check_int, check_real, format_examples
 from crmlib.exceptions import DataError, ParameterError
 
@@ -176,9 +177,9 @@ def rfm_table(
     """Marketing-style recency, frequency and monetary value per customer.
 
     Purchases after the day of ``as_of`` are ignored; a time of day is ignored. Several
-    purchases on one day count as one purchase day (as in :func:`crmlib.engine.rfm_summary`,
-    whose ``T - recency`` equals ``recency_days`` here and ``frequency + 1`` equals
-    ``frequency`` here).
+    purchases on one day count as one purchase day: the periods come from
+    :func:`crmlib.engine.rfm_summary` (``recency_days`` = ``T - recency``, ``frequency`` =
+    its ``frequency + 1``, ``tenure_days`` = ``T``); ``monetary`` adds up all purchases.
 
     Parameters
     ----------
@@ -223,13 +224,17 @@ def rfm_table(
     check_choice(monetary, "monetary", ["total", "mean"], where=where)
     rows, day = _purchases(transactions, where=where, customer_col=customer_col,
                            date_col=date_col, amount_col=amount_col, as_of=as_of)
-    daily = rows.groupby(["customer_id", "day"], sort=True)["amount"].sum().reset_index()
-    g = daily.groupby("customer_id", sort=True)
+    # purchase days, recency and T come from the engine's summary (one definition of a
+    # purchase period for the whole library); R/F/M are re-expressed the marketing way
+    periods = rfm_summary(rows, customer_col="customer_id", date_col="day", amount_col=None,
+                          as_of=day).set_index("customer_id")
+    totals = rows.groupby("customer_id", sort=True)["amount"].sum().reindex(periods.index)
+    n_days = periods["frequency"] + 1
     out = pd.DataFrame({
-        "recency_days": (day - g["day"].max()).dt.days.astype("int64"),
-        "frequency": g.size().astype("int64"),
-        "monetary": g["amount"].sum() if monetary == "total" else g["amount"].mean(),
-        "tenure_days": (day - g["day"].min()).dt.days.astype("int64"),
+        "recency_days": (periods["T"] - periods["recency"]).astype("int64"),
+        "frequency": n_days.astype("int64"),
+        "monetary": totals if monetary == "total" else totals / n_days,
+        "tenure_days": periods["T"].astype("int64"),
     })
     out.index.name = customer_col
     zero = out["monetary"] <= 0
