@@ -15,8 +15,21 @@ One module per marketing domain; the lessons in ``notebooks/`` call them.
 Importing crmlib changes no global state (warning filters, rcParams, display options, seeds).
 """
 
-from crmlib.exceptions import CrmlibError, DataError, ParameterError
+from crmlib.exceptions import (
+    ConvergenceError,
+    CrmlibError,
+    DataError,
+    NotFittedError,
+    ParameterError,
+)
 
-__all__ = ["CrmlibError", "DataError", "ParameterError", "__version__"]
+__all__ = [
+    "ConvergenceError",
+    "CrmlibError",
+    "DataError",
+    "NotFittedError",
+    "ParameterError",
+    "__version__",
+]
 
 __version__ = "0.1.0"

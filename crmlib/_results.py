@@ -9,8 +9,53 @@ the summary, not the field dump, is its repr.
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 
-__all__ = ["SummaryDisplay"]
+__all__ = ["SummaryDisplay", "critical_value", "format_notes", "notes_html"]
+
+
+def format_notes(notes: Sequence[str]) -> list[str]:
+    """The numbered notes that end every summary, as text lines (none when there are none).
+
+    >>> format_notes(["Few customers.", "Wide intervals."])
+    ['Notes:', '[1] Few customers.', '[2] Wide intervals.']
+    >>> format_notes([])
+    []
+    """
+    if not notes:
+        return []
+    return ["Notes:"] + [f"[{i}] {note}" for i, note in enumerate(notes, 1)]
+
+
+def notes_html(notes: Sequence[str]) -> str:
+    """The same notes as an HTML ordered list (empty string when there are none)."""
+    if not notes:
+        return ""
+    items = "".join(f"<li>{html.escape(n)}</li>" for n in notes)
+    return f"<p>Notes:</p><ol>{items}</ol>"
+
+
+def critical_value(alpha: float, *, where: str = "summary") -> float:
+    """Two-sided normal critical value for a ``1 - alpha`` interval (1.95996… for 0.05).
+
+    >>> round(critical_value(0.05), 4)
+    1.96
+    >>> critical_value(1.5)
+    Traceback (most recent call last):
+    ...
+    crmlib.exceptions.ParameterError: The 'alpha' parameter of summary must be a number in the range (0, 1). Got 1.5 (a float) instead.
+    """
+    from statistics import NormalDist
+
+    from crmlib.exceptions import ParameterError
+
+    ok = isinstance(alpha, (int, float)) and not isinstance(alpha, bool) and 0 < alpha < 1
+    if not ok:
+        raise ParameterError(
+            f"The 'alpha' parameter of {where} must be a number in the range (0, 1). "
+            f"Got {alpha!r} (a {type(alpha).__name__}) instead."
+        )
+    return NormalDist().inv_cdf(1 - alpha / 2)
 
 
 class SummaryDisplay:
@@ -35,6 +80,8 @@ class SummaryDisplay:
     """
 
     _html_table: str = "table"
+    #: Name of the attribute holding the notes (a sequence of str), shown after the table.
+    _html_notes: str | None = None
     _html_lines: int | None = None
     _html_float: str | None = "{:,.3f}"
 
@@ -52,4 +99,5 @@ class SummaryDisplay:
         text = "<br>".join(html.escape(line) for line in lines)
         table = getattr(self, self._html_table)
         fmt = self._html_float.format if self._html_float else None
-        return f"<p>{text}</p>" + table.to_html(float_format=fmt)
+        notes = getattr(self, self._html_notes, ()) if self._html_notes else ()
+        return f"<p>{text}</p>" + table.to_html(float_format=fmt) + notes_html(notes)

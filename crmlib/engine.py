@@ -27,8 +27,14 @@ do not depend on how an engine subtracts dates or on a Spark session's time zone
 ``TimestampType`` columns, the day of a timestamp is its day in the session time zone; use
 UTC, or ``TimestampNTZType``/``DateType`` columns).
 
-Rows with a missing customer or amount are not checked here; validate user files with
-:func:`crmlib.datasets.read_transactions` first.  Rows with a missing date never count.
+Every function checks what it is given, in one extra aggregate pass: a missing (null or NaN)
+customer id, date or amount, an infinite amount, or a negative amount where purchases are
+summed is refused with the column, the count and example rows — never a customer named
+``NaN``, never a NaN counted as 0. Set such rows aside with
+:func:`crmlib.datasets.read_transactions`, which counts them in its reconciliation.
+
+:func:`purchase_days` is the one definition of a *purchase day* (a customer's orders on one
+calendar day, summed) that every domain module builds on.
 """
 
 from __future__ import annotations
@@ -40,13 +46,14 @@ from typing import Any
 
 import narwhals as nw
 
-from crmlib._validation import check_choice, format_examples
+from crmlib._validation import check_choice, format_examples, parse_date
 from crmlib.exceptions import DataError, ParameterError
 
 __all__ = [
     "channel_summary",
     "cohort_table",
     "cohort_triangle",
+    "purchase_days",
     "rfm_summary",
     "scan",
     "to_pandas",
@@ -175,26 +182,62 @@ def _check_numeric(
 
 
 def _as_day(value: object, name: str, where: str, *, optional: bool = False) -> _dt.date | None:
-    """Parse a date-like parameter to a calendar day."""
-    if value is None and optional:
-        return None
-    import pandas as pd
+    """Parse a date-like parameter to a calendar day (the base layer's one date parser)."""
+    stamp = parse_date(value, name, where=where, optional=optional)
+    return None if stamp is None else stamp.date()
 
-    bad = value is None or isinstance(value, bool)
-    if not bad:
-        try:
-            stamp = pd.Timestamp(value)
-        except (TypeError, ValueError):
-            bad = True
+
+def _check_values(
+    lf: nw.LazyFrame,
+    schema: dict[str, Any],
+    columns: dict[str, str],
+    where: str,
+    engine: str,
+    *,
+    nonnegative: Sequence[str] = (),
+) -> None:
+    """Refuse nulls/NaN (every column), infinities and negatives (numeric columns) in one pass.
+
+    ``columns`` maps the column to the argument that named it. The counts come from one
+    aggregate query; examples (a few offending rows) only when something is wrong.
+    """
+    checks: list[tuple[str, str, nw.Expr]] = []
+    for column in columns:
+        dtype = schema[column]
+        col = nw.col(column)
+        if dtype.is_float():
+            checks.append((column, "missing (null or NaN)", col.is_null() | col.is_nan()))
+            checks.append((column, "infinite", col.abs() == float("inf")))
         else:
-            bad = stamp is pd.NaT
-    if bad:
-        raise ParameterError(
-            f"The {name!r} parameter of {where} must be a date (a 'YYYY-MM-DD' string, a "
-            f"datetime.date or a pandas Timestamp). Got {value!r} (a {type(value).__name__}) "
-            f"instead."
+            checks.append((column, "missing (null)", col.is_null()))
+        if column in nonnegative and dtype.is_numeric():
+            checks.append((column, "negative", col < 0))
+    if not checks:
+        return
+    counts = (
+        lf.select(*[e.cast(nw.Int64).sum().alias(f"_p{i}") for i, (_, _, e) in enumerate(checks)])
+        .collect()
+        .rows()[0]
+    )
+    for (column, kind, expr), count in zip(checks, counts):
+        if not count:
+            continue
+        try:
+            rows = lf.filter(expr).select(*columns).head(3).collect().rows(named=True)
+        except Exception:  # pragma: no cover - only decorates the message
+            rows = []
+        shown = "; ".join(", ".join(f"{k}={v!r}" for k, v in r.items()) for r in rows)
+        advice = (
+            "Refunds and cancellations are not purchases: set them aside first "
+            "(crmlib.datasets.read_transactions does, and counts them)."
+            if kind == "negative"
+            else "Such rows cannot be attributed or summed: set them aside first "
+            "(crmlib.datasets.read_transactions does, and counts them), or fix the export."
         )
-    return stamp.date()
+        raise DataError(
+            f"{where} ({engine}): column {column!r} ({columns[column]}) has {int(count)} "
+            f"{kind} value{'s' if count != 1 else ''} (e.g. rows with {shown}). {advice}"
+        )
 
 
 def _day_key(schema_dtype: Any, column: str, engine: str) -> nw.Expr:
@@ -432,6 +475,8 @@ def rfm_summary(
     monetary = amount_col is not None
     if monetary:
         _check_numeric(lf, schema, amount_col, "amount_col", where, engine)
+    _check_values(lf, schema, {c: a for a, (c, _) in roles.items()}, where, engine,
+                  nonnegative=[amount_col] if monetary else [])
 
     day = _day_key(date_dtype, date_col, engine).alias("_d")
     lf = lf.select(
@@ -478,6 +523,100 @@ def rfm_summary(
         *fills, nw.lit(as_of_p - cal_p).cast(nw.Int64).alias("duration_holdout")
     )
     return _finish(result, eager, [customer_col])
+
+
+# --------------------------------------------------------------------------------------------
+# purchase days: the one definition every domain builds on
+# --------------------------------------------------------------------------------------------
+def purchase_days(
+    transactions: Any,
+    *,
+    customer_col: str = "customer_id",
+    date_col: str = "order_date",
+    amount_col: str | None = "amount",
+    start: Any = None,
+    as_of: Any = None,
+) -> Any:
+    """One row per customer and purchase day: the day's summed amount and its order rows.
+
+    A *purchase day* is a calendar day on which a customer bought at least once; several
+    orders on one day are one purchase day (a time of day is ignored; a zone-aware timestamp
+    counts on its wall-clock day). This is the definition behind :func:`rfm_summary`
+    (frequency counts repeat purchase days), and the one that
+    :func:`crmlib.segmentation.rfm_table`, :func:`crmlib.value.churn_dataset`,
+    :func:`crmlib.value.loyalty_tiers` and :func:`crmlib.segmentation.customer_features`
+    build on, so that "a purchase" means the same thing in every lesson.
+
+    Parameters
+    ----------
+    transactions : frame
+        One row per purchase, in any supported engine (see the module docstring).
+    customer_col, date_col, amount_col : str
+        Column names; ``amount_col=None`` leaves out the amount.
+    start, as_of : date-like, optional
+        Keep only days on or after ``start`` and on or before ``as_of`` (both included).
+
+    Returns
+    -------
+    frame
+        The same kind of frame as ``transactions``, with columns ``customer_col``, ``day``
+        (a date; a midnight datetime for pandas), ``amount`` (float, the day's total) and
+        ``orders`` (the number of rows that day); sorted by customer and day for eager inputs.
+
+    Raises
+    ------
+    DataError
+        A missing column, a date column that does not hold dates, a missing customer, date
+        or amount, an infinite or negative amount.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> log = pd.DataFrame({"customer_id": ["A", "A", "A", "B"],
+    ...     "order_date": pd.to_datetime(["2024-01-01 09:00", "2024-01-01 17:00",
+    ...                                   "2024-01-05 12:00", "2024-01-03 10:00"]),
+    ...     "amount": [10.0, 5.0, 20.0, 7.0]})
+    >>> purchase_days(log)
+      customer_id        day  amount  orders
+    0           A 2024-01-01    15.0       2
+    1           A 2024-01-05    20.0       1
+    2           B 2024-01-03     7.0       1
+    """
+    where = "purchase_days"
+    lf, eager, engine = _open(transactions, where)
+    start_day = _as_day(start, "start", where, optional=True)
+    as_of_day = _as_day(as_of, "as_of", where, optional=True)
+    if start_day is not None and as_of_day is not None and as_of_day < start_day:
+        raise ParameterError(
+            f"The 'as_of' parameter of {where} must be on or after start ({start_day}). "
+            f"Got {as_of!r} instead. Swap them or pick a later as_of."
+        )
+    roles = {"customer_col": (customer_col, "customer"), "date_col": (date_col, "date")}
+    if amount_col is not None:
+        roles["amount_col"] = (amount_col, "amount")
+    schema = _check_columns(lf, roles, where, engine)
+    date_dtype = _check_date(lf, schema, date_col, "date_col", where, engine)
+    if amount_col is not None:
+        _check_numeric(lf, schema, amount_col, "amount_col", where, engine)
+    _check_values(lf, schema, {c: a for a, (c, _) in roles.items()}, where, engine,
+                  nonnegative=[amount_col] if amount_col is not None else [])
+    day = _day_key(date_dtype, date_col, engine).alias("day")
+    lf = lf.select(
+        nw.col(customer_col),
+        day,
+        *([nw.col(amount_col).cast(nw.Float64).alias("_a")] if amount_col is not None else []),
+    )
+    if as_of_day is not None:
+        lf = lf.filter(nw.col("day") <= _day_literal(as_of_day, engine, date_dtype))
+    if start_day is not None:
+        lf = lf.filter(nw.col("day") >= _day_literal(start_day, engine, date_dtype))
+    aggs = [nw.len().alias("orders")]
+    if amount_col is not None:
+        aggs.insert(0, nw.col("_a").sum().alias("amount"))
+    result = lf.group_by(customer_col, "day").agg(*aggs).with_columns(
+        nw.col("orders").cast(nw.Int64)
+    )
+    return _finish(result, eager, [customer_col, "day"])
 
 
 # --------------------------------------------------------------------------------------------
@@ -566,6 +705,9 @@ def cohort_table(
     )
     date_dtype = _check_date(lf, schema, date_col, "date_col", where, engine)
     _check_numeric(lf, schema, amount_col, "amount_col", where, engine)
+    _check_values(lf, schema, {customer_col: "customer_col", date_col: "date_col",
+                               amount_col: "amount_col"}, where, engine,
+                  nonnegative=[amount_col])
 
     date = nw.col(date_col)
     if getattr(date_dtype, "time_zone", None):
@@ -757,6 +899,8 @@ def channel_summary(
         roles["order_col"] = (order_col, "order")
     schema = _check_columns(lf, roles, where, engine)
     _check_numeric(lf, schema, amount_col, "amount_col", where, engine)
+    _check_values(lf, schema, {customer_col: "customer_col", amount_col: "amount_col"},
+                  where, engine)
     orders = nw.len() if order_col is None else nw.col(order_col).n_unique()
     result = (
         lf.group_by(*groups)
@@ -831,6 +975,8 @@ def touch_channels(
         engine,
     )
     _check_date(lf, schema, date_col, "date_col", where, engine)
+    _check_values(lf, schema, {customer_col: "customer_col", date_col: "date_col"}, where,
+                  engine)
     ts, channel = nw.col(date_col), nw.col(channel_col)
     result = (
         lf.select(customer_col, date_col, channel_col)
