@@ -1,17 +1,26 @@
 """crmlib — the helper library of the CRM Analytics Workbook.
 
-One module per marketing domain; the lessons in ``notebooks/`` call them.
+One package per marketing domain; the lessons in ``notebooks/`` call them. Each domain package
+is shaped like :mod:`crmlib.datasets`: an ``__init__`` that is its public face (explicit
+``__all__``) over private modules of one subject each.
 
 - :mod:`crmlib.datasets` — the default teaching data (with ground truth), loaders for real
   public data sets and for user files, with row reconciliation.
-- :mod:`crmlib.engine` — per-transaction aggregations (RFM/BG-NBD summary, cohorts, channels)
-  that run inside the user's engine: pandas, Polars, DuckDB or PySpark.
-- :mod:`crmlib.segmentation` — RFM scores and segments, ABC grading, lead qualification,
-  clustering, descriptive segmentation (lesson 02).
-- :mod:`crmlib.value` — BG/NBD, Gamma-Gamma, CLV, churn warning, loyalty tiers (lesson 03).
-- :mod:`crmlib.reports` and :mod:`crmlib.cli` — papermill report runner, batches, index page.
-- :mod:`crmlib.exceptions` — the small exception hierarchy.
+- :mod:`crmlib.engine` — per-transaction aggregations that run inside the user's engine
+  (pandas, Polars, DuckDB or PySpark), including :func:`crmlib.engine.purchase_days`, the one
+  definition of a purchase day every domain uses.
+- :mod:`crmlib.segmentation` — RFM, ABC grading, lead qualification, clustering, cross-tabs
+  (lesson 02).
+- :mod:`crmlib.value` — retention, BG/NBD, Gamma-Gamma, CLV, churn warning, loyalty tiers
+  (lesson 03).
+- :mod:`crmlib.reports` and :mod:`crmlib.cli` — papermill report runner, batches, index page;
+  ``crmlib.reports.headline`` is light (no papermill) for use inside lessons.
+- :mod:`crmlib.plotting` — axes handling and the opt-in house style of every ``plot_*``.
+- The base every module uses: :mod:`crmlib.exceptions` (the exception family),
+  ``crmlib._validation`` (argument, date, column and value checks) and ``crmlib._results``
+  (summary display and notes of result objects).
 
+Dependencies run one way: domains → engine → base; datasets → base; reports → base.
 Importing crmlib changes no global state (warning filters, rcParams, display options, seeds).
 """
 
