@@ -20,6 +20,7 @@ from sklearn.metrics import roc_auc_score  # noqa: E402
 
 import crmlib.datasets as ds  # noqa: E402
 from crmlib import value as v  # noqa: E402
+from crmlib.value import _btyd  # noqa: E402
 from crmlib.exceptions import CrmlibError, DataError, ParameterError  # noqa: E402
 
 TRUE_BG = (0.5, 4.0, 0.8, 2.5)
@@ -90,13 +91,13 @@ def test_analytic_gradients_match_finite_differences():
     x, t_x, T = (sim[c].to_numpy(float) for c in ("frequency", "recency", "T"))
     w = np.ones(len(x))
     theta = np.log([0.6, 3.0, 0.9, 2.0])
-    numeric = optimize.approx_fprime(theta, lambda th: v._bgnbd_nll(th, x, t_x, T, w)[0], 1e-7)
-    np.testing.assert_allclose(v._bgnbd_nll(theta, x, t_x, T, w)[1], numeric, rtol=1e-4, atol=1e-6)
+    numeric = optimize.approx_fprime(theta, lambda th: _btyd._bgnbd_nll(th, x, t_x, T, w)[0], 1e-7)
+    np.testing.assert_allclose(_btyd._bgnbd_nll(theta, x, t_x, T, w)[1], numeric, rtol=1e-4, atol=1e-6)
     xs = rng.integers(1, 8, 300).astype(float)
     ms = rng.gamma(5.0, 10.0, 300)
     theta = np.log([2.0, 3.0, 20.0])
-    numeric = optimize.approx_fprime(theta, lambda th: v._gg_nll(th, xs, ms, w)[0], 1e-7)
-    np.testing.assert_allclose(v._gg_nll(theta, xs, ms, w)[1], numeric, rtol=1e-4, atol=1e-6)
+    numeric = optimize.approx_fprime(theta, lambda th: _btyd._gg_nll(th, xs, ms, w)[0], 1e-7)
+    np.testing.assert_allclose(_btyd._gg_nll(theta, xs, ms, w)[1], numeric, rtol=1e-4, atol=1e-6)
 
 
 # ------------------------------------------------------------------------------------------

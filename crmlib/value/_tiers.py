@@ -1,0 +1,223 @@
+"""Loyalty tiers from spend and purchase days, and the migration between two periods."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from crmlib._results import SummaryDisplay
+from crmlib._validation import format_examples
+from crmlib.exceptions import DataError, ParameterError
+from crmlib.value._churn import _timestamp
+
+__all__ = [
+    "DEFAULT_TIERS",
+    "TierMigration",
+    "loyalty_tiers",
+    "tier_migration",
+]
+
+
+# =============================================================================================
+# loyalty tiers
+# =============================================================================================
+#: Default member levels: (name, minimum spend in the period, minimum purchase days). A
+#: customer gets the highest tier whose *both* thresholds they meet.
+DEFAULT_TIERS: tuple[tuple[str, float, int], ...] = (
+    ("gold", 3000.0, 12),
+    ("silver", 1000.0, 4),
+    ("bronze", 0.0, 1),
+)
+_INACTIVE = "inactive"
+_NEW = "new"
+
+
+def _check_tiers(tiers: Any, where: str) -> list[tuple[str, float, int]]:
+    rows = list(tiers)
+    ok = bool(rows) and all(
+        isinstance(t, (tuple, list)) and len(t) == 3 and isinstance(t[0], str) for t in rows)
+    if ok:
+        spends = [float(t[1]) for t in rows]
+        counts = [int(t[2]) for t in rows]
+        ok = (spends == sorted(spends, reverse=True) and counts == sorted(counts, reverse=True)
+              and counts[-1] >= 1 and len({t[0] for t in rows}) == len(rows)
+              and not {t[0] for t in rows} & {_INACTIVE, _NEW})
+    if not ok:
+        raise ParameterError(
+            f"The 'tiers' parameter of {where} must be a non-empty list of (name, min_spend, "
+            f"min_purchases) from the highest tier down, with non-increasing thresholds, "
+            f"min_purchases >= 1 for the last tier and names other than 'inactive'/'new'. Got "
+            f"{tiers!r}. Example: {list(DEFAULT_TIERS)}."
+        )
+    return [(str(t[0]), float(t[1]), int(t[2])) for t in rows]
+
+
+def loyalty_tiers(
+    transactions: pd.DataFrame, *, start: Any, end: Any,
+    tiers: Sequence[tuple[str, float, int]] = DEFAULT_TIERS,
+    customer_col: str = "customer_id", date_col: str = "order_date", amount_col: str = "amount",
+) -> pd.Series:
+    """Member level of each customer from their spend and purchase days in a period.
+
+    A customer's *spend* is the sum of ``amount_col`` and their *purchases* the number of
+    distinct purchase days between ``start`` and ``end`` (both included). The tier is the
+    first of ``tiers`` (ordered from the highest) whose minimum spend **and** minimum
+    purchases are both met. Customers who bought before ``start`` but not in the period are
+    ``"inactive"``; customers whose first purchase is after ``end`` are not listed.
+
+    With :data:`DEFAULT_TIERS`: gold = spend >= 3,000 and >= 12 purchase days; silver =
+    spend >= 1,000 and >= 4 purchase days; bronze = at least one purchase.
+
+    Returns
+    -------
+    pandas.Series
+        Ordered categorical (highest tier first, ``"inactive"`` last), indexed by customer.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> log = pd.DataFrame({"customer_id": ["A"] * 4 + ["B", "C"],
+    ...     "order_date": pd.to_datetime(["2024-01-05", "2024-02-05", "2024-03-05", "2024-04-05",
+    ...                                   "2024-05-01", "2023-06-01"]),
+    ...     "amount": [300.0, 300.0, 300.0, 300.0, 50.0, 80.0]})
+    >>> loyalty_tiers(log, start="2024-01-01", end="2024-12-31").astype(str).to_dict()
+    {'A': 'silver', 'B': 'bronze', 'C': 'inactive'}
+    """
+    where = "loyalty_tiers"
+    levels = _check_tiers(tiers, where)
+    missing = [c for c in (customer_col, date_col, amount_col) if c not in transactions.columns]
+    if missing:
+        raise DataError(
+            f"{where}: column {missing[0]!r} not in transactions. Columns present: "
+            f"{list(map(str, transactions.columns))}. Pass customer_col=, date_col=, amount_col=."
+        )
+    lo, hi = _timestamp(start, "start", where), _timestamp(end, "end", where)
+    if hi < lo:
+        raise ParameterError(f"{where}: end ({hi:%Y-%m-%d}) is before start ({lo:%Y-%m-%d}); "
+                             f"swap them.")
+    days = pd.to_datetime(transactions[date_col]).dt.normalize()
+    frame = pd.DataFrame({"c": transactions[customer_col].to_numpy(), "d": days.to_numpy(),
+                          "v": transactions[amount_col].to_numpy("float64")})
+    frame = frame[frame["d"] <= hi]
+    known = pd.Index(pd.unique(frame["c"])).sort_values()
+    period = frame[frame["d"] >= lo]
+    g = period.groupby("c")
+    spend = g["v"].sum().reindex(known, fill_value=0.0)
+    count = g["d"].nunique().reindex(known, fill_value=0)
+    names = [t[0] for t in levels] + [_INACTIVE]
+    tier = np.full(len(known), _INACTIVE, dtype=object)
+    for name, min_spend, min_count in reversed(levels):
+        tier[(spend.to_numpy() >= min_spend) & (count.to_numpy() >= min_count)] = name
+    out = pd.Series(pd.Categorical(tier, categories=names, ordered=True), index=known,
+                    name="tier")
+    out.index.name = customer_col
+    return out
+
+
+@dataclass(frozen=True, repr=False)
+class TierMigration(SummaryDisplay):
+    """Movement of customers between member levels from one period to the next.
+
+    Attributes
+    ----------
+    counts : pandas.DataFrame
+        Customers by tier in the first period (rows; ``"new"`` = not yet a customer) and in
+        the second (columns). Each row sums to the customers of that tier.
+    rates : pandas.DataFrame
+        ``counts`` divided by the row totals.
+    """
+
+    _html_table = "counts"
+    _html_float = None
+
+    counts: pd.DataFrame
+    rates: pd.DataFrame
+
+    def movement(self) -> pd.Series:
+        """Customers present in both periods who moved up, stayed or moved down."""
+        rows = [r for r in self.counts.index if r != _NEW]
+        order = {name: i for i, name in enumerate(self.counts.columns)}
+        moves = {"up": 0, "same": 0, "down": 0}
+        for r in rows:
+            for c in self.counts.columns:
+                key = "same" if order[c] == order[r] else ("up" if order[c] < order[r] else "down")
+                moves[key] += int(self.counts.loc[r, c])
+        return pd.Series(moves, name="customers")
+
+    def summary(self) -> str:
+        """Up/same/down shares as text."""
+        m = self.movement()
+        total = m.sum()
+        parts = ", ".join(f"{k} {v:,} ({v / total:.1%})" for k, v in m.items()) if total else "none"
+        new = int(self.counts.loc[_NEW].sum()) if _NEW in self.counts.index else 0
+        return f"Tier migration of {total:,} existing customers: {parts}; {new:,} new customers."
+
+    def to_frame(self) -> pd.DataFrame:
+        """Long table: from, to, customers, rate."""
+        long = self.counts.stack().rename("customers").to_frame()
+        long["rate"] = self.rates.stack()
+        long.index.names = ["from", "to"]
+        return long.reset_index()
+
+
+def tier_migration(before: pd.Series, after: pd.Series) -> TierMigration:
+    """Transition matrix of member levels between two periods.
+
+    Parameters
+    ----------
+    before, after : pandas.Series
+        :func:`loyalty_tiers` of the earlier and the later period (same tiers). Customers of
+        ``after`` missing from ``before`` are counted in a ``"new"`` row; customers of
+        ``before`` missing from ``after`` raise a :class:`DataError` (compute ``after`` with
+        an ``end`` at or after that of ``before``).
+
+    Returns
+    -------
+    TierMigration
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> levels = ["gold", "bronze", "inactive"]
+    >>> b = pd.Series(pd.Categorical(["gold", "bronze"], levels, ordered=True), index=["A", "B"])
+    >>> a = pd.Series(pd.Categorical(["bronze", "bronze", "gold"], levels, ordered=True), index=["A", "B", "C"])
+    >>> tier_migration(b, a).counts
+              gold  bronze  inactive
+    gold         0       1         0
+    bronze       0       1         0
+    inactive     0       0         0
+    new          1       0         0
+    """
+    where = "tier_migration"
+    for name, s in (("before", before), ("after", after)):
+        if not (isinstance(s, pd.Series) and isinstance(s.dtype, pd.CategoricalDtype)):
+            raise ParameterError(
+                f"{where}: {name!r} must be a categorical Series from loyalty_tiers. Got a "
+                f"{type(s).__name__}{' of dtype ' + str(s.dtype) if isinstance(s, pd.Series) else ''}."
+            )
+    levels = list(after.dtype.categories)
+    if list(before.dtype.categories) != levels:
+        raise DataError(
+            f"{where}: the tiers differ: before has {list(before.dtype.categories)}, after has "
+            f"{levels}. Compute both with the same tiers."
+        )
+    gone = before.index.difference(after.index)
+    if len(gone):
+        raise DataError(
+            f"{where}: {len(gone)} customers of 'before' are missing from 'after' (e.g. "
+            f"{format_examples(gone)}); compute 'after' with an end at or after that of 'before'."
+        )
+    origin = pd.Series(_NEW, index=after.index, dtype=object)
+    origin.loc[before.index] = before.astype(str).to_numpy()
+    counts = pd.crosstab(
+        pd.Categorical(origin, categories=[*levels, _NEW]), after.astype(str).to_numpy(),
+        dropna=False,
+    ).reindex(index=[*levels, _NEW], columns=levels, fill_value=0).astype("int64")
+    counts.index.name, counts.columns.name = None, None
+    totals = counts.sum(axis=1).replace(0, np.nan)
+    rates = counts.div(totals, axis=0)
+    return TierMigration(counts=counts, rates=rates)
