@@ -136,7 +136,7 @@ def test_rfm_table_rejects_text_dates_and_missing_values():
     log = _log([("A", "2024-01-05", 1.0)])
     with pytest.raises(DataError, match="datetimes"):
         seg.rfm_table(log.assign(order_date="2024-01-05"), as_of="2024-02-01")
-    with pytest.raises(DataError, match="missing values"):
+    with pytest.raises(DataError, match="1 missing value"):
         seg.rfm_table(log.assign(amount=np.nan), as_of="2024-02-01")
 
 

@@ -19,6 +19,7 @@ are days / 7).  Nothing here changes global state.
 
 from __future__ import annotations
 
+from crmlib.exceptions import ConvergenceError
 from crmlib.value._btyd import (
     BGNBD,
     GammaGamma,
@@ -43,7 +44,6 @@ from crmlib.value._clv import (
     plot_holdout_check,
     rfm_weeks,
 )
-from crmlib.exceptions import ConvergenceError
 from crmlib.value._retention import plot_cohort_heatmap, plot_retention_curves
 from crmlib.value._tiers import (
     DEFAULT_TIERS,

@@ -9,7 +9,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crmlib._validation import check_choice, check_int, format_examples, parse_date
+from crmlib._validation import (
+    check_choice,
+    check_frame,
+    check_int,
+    format_examples,
+    parse_date,
+)
+from crmlib.engine import purchase_days
 from crmlib.exceptions import DataError, ParameterError
 from crmlib.plotting import get_ax
 
@@ -107,20 +114,16 @@ def churn_dataset(
     """
     where = "churn_dataset"
     churn_days = check_int(churn_days, "churn_days", where=where, low=1)
-    if not isinstance(transactions, pd.DataFrame):
-        raise ParameterError(
-            f"{where}: transactions must be a pandas DataFrame. Got a "
-            f"{type(transactions).__name__}; convert it with crmlib.engine.to_pandas."
-        )
-    missing = [c for c in (customer_col, date_col, amount_col) if c not in transactions.columns]
-    if missing:
-        raise DataError(
-            f"{where}: column {missing[0]!r} not in transactions. Columns present: "
-            f"{list(map(str, transactions.columns))}. Pass customer_col=, date_col=, amount_col=."
-        )
+    check_frame(transactions, "transactions", where=where,
+                columns=[customer_col, date_col, amount_col],
+                hint="Pass customer_col=, date_col=, amount_col=.")
     cut = _timestamp(cutoff, "cutoff", where)
-    dates = pd.to_datetime(transactions[date_col]).dt.normalize()
-    end = _timestamp(as_of, "as_of", where) if as_of is not None else dates.max()
+    # one row per customer and purchase day: the engine's one definition of a purchase day
+    days = purchase_days(transactions, customer_col=customer_col, date_col=date_col,
+                         amount_col=amount_col)
+    frame = pd.DataFrame({"c": days[customer_col].to_numpy(),
+                          "d": days["day"].to_numpy(), "v": days["amount"].to_numpy("float64")})
+    end = _timestamp(as_of, "as_of", where) if as_of is not None else frame["d"].max()
     window_end = cut + pd.Timedelta(days=churn_days)
     if window_end > end:
         raise ParameterError(
@@ -129,17 +132,12 @@ def churn_dataset(
             f"is not observable. Choose cutoff <= {end - pd.Timedelta(days=churn_days):%Y-%m-%d} "
             f"or fewer churn_days."
         )
-    if not (dates <= cut).any():
+    if not (frame["d"] <= cut).any():
         raise DataError(
             f"{where}: no purchase on or before cutoff {cut:%Y-%m-%d} (the first purchase is on "
-            f"{dates.min():%Y-%m-%d}). Choose a later cutoff."
+            f"{frame['d'].min():%Y-%m-%d}). Choose a later cutoff."
         )
-    frame = pd.DataFrame({
-        "c": transactions[customer_col].to_numpy(), "d": dates.to_numpy(),
-        "v": transactions[amount_col].to_numpy("float64"),
-    })
-    past = frame[frame["d"] <= cut]
-    daily = past.groupby(["c", "d"], sort=False)["v"].sum().reset_index()
+    daily = frame[frame["d"] <= cut].reset_index(drop=True)
     age = (cut - daily["d"]).dt.days
     daily = daily.assign(age=age, in90=age < 90, in365=age < 365,
                          v365=daily["v"].where(age < 365, 0.0))

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 
 from crmlib._results import SummaryDisplay
-from crmlib._validation import format_examples
+from crmlib._validation import check_frame, format_examples
+from crmlib.engine import purchase_days
 from crmlib.exceptions import DataError, ParameterError
 from crmlib.value._churn import _timestamp
 
@@ -89,25 +90,23 @@ def loyalty_tiers(
     """
     where = "loyalty_tiers"
     levels = _check_tiers(tiers, where)
-    missing = [c for c in (customer_col, date_col, amount_col) if c not in transactions.columns]
-    if missing:
-        raise DataError(
-            f"{where}: column {missing[0]!r} not in transactions. Columns present: "
-            f"{list(map(str, transactions.columns))}. Pass customer_col=, date_col=, amount_col=."
-        )
+    check_frame(transactions, "transactions", where=where,
+                columns=[customer_col, date_col, amount_col],
+                hint="Pass customer_col=, date_col=, amount_col=.")
     lo, hi = _timestamp(start, "start", where), _timestamp(end, "end", where)
     if hi < lo:
         raise ParameterError(f"{where}: end ({hi:%Y-%m-%d}) is before start ({lo:%Y-%m-%d}); "
                              f"swap them.")
-    days = pd.to_datetime(transactions[date_col]).dt.normalize()
-    frame = pd.DataFrame({"c": transactions[customer_col].to_numpy(), "d": days.to_numpy(),
-                          "v": transactions[amount_col].to_numpy("float64")})
-    frame = frame[frame["d"] <= hi]
+    # one row per customer and purchase day (crmlib.engine's one definition), up to ``end``
+    days = purchase_days(transactions, customer_col=customer_col, date_col=date_col,
+                         amount_col=amount_col, as_of=hi)
+    frame = pd.DataFrame({"c": days[customer_col].to_numpy(), "d": days["day"].to_numpy(),
+                          "v": days["amount"].to_numpy("float64")})
     known = pd.Index(pd.unique(frame["c"])).sort_values()
     period = frame[frame["d"] >= lo]
     g = period.groupby("c")
     spend = g["v"].sum().reindex(known, fill_value=0.0)
-    count = g["d"].nunique().reindex(known, fill_value=0)
+    count = g.size().reindex(known, fill_value=0)
     names = [t[0] for t in levels] + [_INACTIVE]
     tier = np.full(len(known), _INACTIVE, dtype=object)
     for name, min_spend, min_count in reversed(levels):
