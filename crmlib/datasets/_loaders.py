@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pandas.tseries.api import guess_datetime_format
 
-from crmlib._validation import check_choice, format_examples
+from crmlib._validation import check_choice, format_examples, parse_date
 from crmlib.exceptions import DataError, ParameterError
 
 __all__ = [
@@ -111,6 +111,13 @@ _AMOUNT_PATTERNS = {
     ",": re.compile(r"[+-]?(?:\d{1,3}(?:[.']\d{3})+|\d*)(?:,\d*)?(?:[eE][+-]?\d+)?"),
 }
 _DELIMITERS = {",": "comma", ";": ";", "\t": "tab", "|": "|"}
+
+#: Text that pandas.read_csv reads as missing (its default ``na_values``, case-sensitive);
+#: the same text in a DataFrame is treated as missing too, so a CSV and its DataFrame agree.
+_PLACEHOLDERS: frozenset[str] = frozenset({
+    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+    "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
+})
 
 
 # --------------------------------------------------------------------------------------
@@ -335,7 +342,7 @@ class TransactionData:
           total amount: 5.00
           ...
         Notes
-          [1] 1 row was set aside as an exact repeat of an earlier row and the log has no order id...
+          [1] 1 row was set aside as an exact repeat of an earlier row (same value in every column...
         """
         lines = [self.reconciliation.summary(), "Kept rows"]
         lines += [f"  {name}: {value}" for name, value in self._facts()]
@@ -706,12 +713,13 @@ def _code_text(series: pd.Series) -> _Coded:
         arrow = None
     if arrow is not None:
         trimmed = pc.utf8_trim_whitespace(arrow)
-        trimmed = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+        placeholder = pc.is_in(trimmed, value_set=pa.array(sorted(_PLACEHOLDERS), trimmed.type))
+        trimmed = pc.if_else(placeholder, pa.scalar(None, pa.string()), trimmed)
         encoded = pc.dictionary_encode(trimmed).combine_chunks()
         codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
         return _Coded(codes=codes, uniques=pd.Series(pd.arrays.ArrowStringArray(encoded.dictionary)))
     stripped = text.str.strip()
-    codes, uniq = pd.factorize(stripped.mask(stripped == ""))
+    codes, uniq = pd.factorize(stripped.mask(stripped.isin(_PLACEHOLDERS)))
     return _Coded(codes=np.asarray(codes, dtype=np.int64), uniques=pd.Series(uniq, dtype="string"))
 
 
@@ -869,23 +877,6 @@ def _date_fix(examples: np.ndarray) -> str:
     return "Pass date_format= with the strptime format of your dates, e.g. '%d/%m/%Y %H:%M'."
 
 
-def _parse_as_of(as_of: object) -> pd.Timestamp | None:
-    if as_of is None:
-        return None
-    try:
-        ts = pd.Timestamp(as_of)
-    except (ValueError, TypeError):
-        ts = pd.NaT
-    if ts is pd.NaT or pd.isna(ts):
-        raise ParameterError(
-            f"The 'as_of' parameter of {_WHERE} must be a date or datetime (e.g. '2024-06-30' or "
-            f"pd.Timestamp('2024-06-30 18:00')). Got {as_of!r} (a {type(as_of).__name__}) instead."
-        ) from None
-    if ts.tzinfo is not None:
-        ts = ts.tz_convert(None)
-    return ts
-
-
 # --------------------------------------------------------------------------------------
 # The public function
 # --------------------------------------------------------------------------------------
@@ -1032,7 +1023,7 @@ def read_transactions(
             f"The 'cancellation_prefix' parameter of {_WHERE} must be a non-empty string or None. "
             f"Got {cancellation_prefix!r} instead."
         )
-    cutoff = _parse_as_of(as_of)
+    cutoff = parse_date(as_of, "as_of", where=_WHERE, optional=True)
 
     raw, source_name, header = _read_source(source, sep, encoding)
     label = repr(source_name) if source_name != "DataFrame" else "the DataFrame"
@@ -1124,9 +1115,15 @@ def read_transactions(
         keys.update({name: coded.codes for name, coded in optional.items()})
         if quantity is not None:
             keys["quantity"] = quantity
+        # ... and the same text on every other column of the source: the WHOLE row is compared.
+        mapped_labels = set(mapping.values())
+        others = [c for c in raw.columns if c not in mapped_labels]
+        for i, label in enumerate(others):
+            keys[f"_other{i}"] = _code_text(raw[label]).codes
         key_frame = pd.DataFrame({k: v[candidates] for k, v in keys.items()})
         dup = key_frame.duplicated(keep="first").to_numpy()
         reason[candidates[dup]] = 6
+        compared = ", ".join(repr(str(c)) for c in [*mapping.values(), *others])
 
     keep = reason == -1
     kept = np.flatnonzero(keep)
@@ -1186,9 +1183,24 @@ def read_transactions(
     if n_dup and "order_id" not in mapping:
         notes.append(
             f"{n_dup:,} row{'s were' if n_dup != 1 else ' was'} set aside as an exact repeat of "
-            f"an earlier row and the log has no order id; if identical purchases are genuine, "
-            f"pass drop_duplicates=False."
+            f"an earlier row (same value in every column: {compared}) and the log has no order "
+            f"id; if identical purchases are genuine, pass drop_duplicates=False."
         )
+    if "order_id" not in mapping:
+        # Several kept rows of one customer at one moment: an order-line (one row per item) export.
+        same = data.duplicated(["customer_id", "order_date"], keep=False)
+        n_lines = int(same.sum())
+        if n_lines:
+            guess = _suggest("order_id", list(raw.columns), mapping.values())
+            ask = (f"pass columns={{'order_id': {guess!r}}}" if guess is not None else
+                   "pass its order-id column with columns={'order_id': ...}")
+            notes.append(
+                f"The log has no order id and {n_lines:,} kept rows share their customer and "
+                f"order time with another row: it looks like an order-line export (one row per "
+                f"item). The lines were kept (rows that differ in any column are not repeats); "
+                f"crmlib.engine.rfm_summary sums a customer's lines into one purchase per day. "
+                f"To count orders rather than customer-days, {ask}."
+            )
     if rec.rows_set_aside > 0.05 * n:
         notes.append(
             f"{100 * rec.rows_set_aside / n:.1f}% of the rows were set aside; inspect .set_aside "
