@@ -52,3 +52,32 @@ def test_dataframe_placeholders_are_missing_as_in_a_csv(text, tmp_path):
 def test_ambiguous_as_of_is_refused_with_both_readings():
     with pytest.raises(ParameterError, match=r"'as_of' parameter .* '05/06/2024'.*05 June 2024"):
         read_transactions(frame_of(amount=[1.0]), as_of="05/06/2024")
+
+
+# 5. refund-like status values are noted ------------------------------------------------------
+
+
+def test_refund_like_statuses_are_listed_in_the_notes():
+    frame = frame_of(status=["shipped", "Refunded", "returned", "chargeback", "cancelled"])
+    tx = read_transactions(frame)
+    assert counts(tx) == {"cancellation": 1}
+    note = next(n for n in tx.notes if "refund" in n)
+    assert "'Refunded'" in note and "'returned'" in note and "'chargeback'" in note
+    assert "'shipped'" not in note and "cancellation_values=" in note
+
+
+# 7. binary files renamed .csv ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("head", "what"),
+    [(b"PK\x03\x04\x14\x00\x06\x00" + b"\x00" * 50, "ZIP archive"),
+     (b"\x89PNG\r\n\x1a\n" + b"\x00" * 50, "PNG image"),
+     (b"abc\x00\x01\x02\x00\x00" * 20, "NUL bytes")],
+)
+def test_binary_file_renamed_csv_is_not_a_text_file(tmp_path, head, what):
+    path = tmp_path / "orders.csv"
+    path.write_bytes(head)
+    with pytest.raises(DataError, match="is not a text file") as err:
+        read_transactions(path)
+    assert what in str(err.value) and "not valid" not in str(err.value)

@@ -69,6 +69,9 @@ DEFAULT_CANCELLATION_VALUES: tuple[str, ...] = (
     "voided",
 )
 
+# Status values that look like money going back (noted when not in cancellation_values).
+_REFUND_PATTERN = r"refund|return|charge.?back|reversal|reversed|dispute|rma\b|credit.?note"
+
 #: Share of non-empty dates (or amounts) that may fail to parse before the file is refused.
 _MAX_BAD_SHARE = 0.5
 
@@ -459,6 +462,44 @@ def _read_text(path: Path, sep: str | None, encoding: str) -> tuple[pd.DataFrame
     return raw, header
 
 
+# File signatures of binary formats that get renamed .csv by mistake.
+_SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
+    (b"PK\x03\x04", "a ZIP archive (an Excel .xlsx workbook is one)",
+     "Open it in Excel and save the sheet as CSV (UTF-8), or read it with pandas.read_excel "
+     "and pass the DataFrame; a zipped CSV must end in .zip."),
+    (b"\xd0\xcf\x11\xe0", "an old Excel .xls workbook (OLE2)",
+     "Save the sheet as CSV (UTF-8), or read it with pandas.read_excel and pass the DataFrame."),
+    (b"\x89PNG", "a PNG image", "Pass the order-log file itself."),
+    (b"\xff\xd8\xff", "a JPEG image", "Pass the order-log file itself."),
+    (b"GIF8", "a GIF image", "Pass the order-log file itself."),
+    (b"%PDF", "a PDF document", "Export the data as CSV instead."),
+    (b"PAR1", "a Parquet file", "Rename it to .parquet."),
+    (b"\x1f\x8b", "a gzip-compressed file", "Rename it to end in .csv.gz."),
+)
+
+
+def _refuse_binary(path: Path, suffixes: list[str]) -> None:
+    """Refuse a binary file given as text, naming what it is (not an encoding problem)."""
+    if suffixes and suffixes[-1] in (".gz", ".bz2", ".zip", ".xz", ".zst"):
+        return
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    for magic, what, fix in _SIGNATURES:
+        if head.startswith(magic):
+            raise DataError(
+                f"{_WHERE}: {path.name!r} is not a text file: its first bytes {head[:4]!r} are "
+                f"those of {what}. read_transactions reads CSV/TSV text or Parquet. {fix}"
+            )
+    utf16 = head[:2] in (b"\xff\xfe", b"\xfe\xff") or head[1:2] == b"\x00" or head[:1] == b"\x00"
+    if b"\x00" in head and not utf16:
+        first_nul = head.index(b"\x00")
+        raise DataError(
+            f"{_WHERE}: {path.name!r} is not a text file: it holds NUL bytes (first at byte "
+            f"{first_nul:,}), so it is binary data, not CSV text. "
+            f"Pass the CSV/TSV export itself, or read the file with the program that wrote it."
+        )
+
+
 def _read_source(source: object, sep: str | None, encoding: str) -> tuple[pd.DataFrame, str, list[str] | None]:
     """Return (raw frame, name for messages, header as written or None)."""
     if isinstance(source, pd.DataFrame):
@@ -507,6 +548,7 @@ def _read_source(source: object, sep: str | None, encoding: str) -> tuple[pd.Dat
                 f"CSV/TXT, TSV/TAB (optionally compressed) and Parquet; read other formats with "
                 f"pandas and pass the DataFrame."
             )
+        _refuse_binary(path, suffixes)
         raw, header = _read_text(path, sep, encoding)
         return raw, path.name, header
     # Other dataframe libraries (Polars, PyArrow, ...) through Narwhals.
@@ -1101,6 +1143,14 @@ def read_transactions(
     if quantity is not None:
         cancelled |= np.nan_to_num(quantity, nan=0.0) < 0
     assign(cancelled, 3)
+    refund_like: list[str] = []
+    if "status" in optional:
+        status = optional["status"]
+        folded = status.uniques.str.casefold()
+        looks = folded.str.contains(_REFUND_PATTERN, regex=True).to_numpy(dtype=bool)
+        looks &= ~folded.isin(cancel_values).to_numpy(dtype=bool)
+        refund_like = [str(v) for v in status.uniques[looks]]
+        n_refund_like = int(status.take(looks, False).sum())
     assign(np.nan_to_num(amounts, nan=1.0) <= 0, 4)
     if cutoff is not None:
         if cutoff == cutoff.normalize():
@@ -1176,6 +1226,14 @@ def read_transactions(
         notes.append(
             f"Order dates are ambiguous: every value reads as {used_format!r} and as "
             f"{ambiguous!r}; {used_format!r} was used. Pass date_format= (or dayfirst=) to choose."
+        )
+    if refund_like:
+        notes.append(
+            f"{n_refund_like:,} row{'s' if n_refund_like != 1 else ''} have a status that looks "
+            f"like a refund, return or charge-back: {format_examples(refund_like, limit=10)}. "
+            f"They were not treated as cancellations (cancellation_values="
+            f"{sorted(cancel_values)}); a positive amount was kept. To set them aside, pass "
+            f"cancellation_values=[*DEFAULT_CANCELLATION_VALUES, {refund_like[0]!r}, ...]."
         )
     if had_tz:
         notes.append("Order dates carried time zones; they were converted to UTC and stored without zone.")
