@@ -81,3 +81,52 @@ def test_binary_file_renamed_csv_is_not_a_text_file(tmp_path, head, what):
     with pytest.raises(DataError, match="is not a text file") as err:
         read_transactions(path)
     assert what in str(err.value) and "not valid" not in str(err.value)
+
+
+# 1. day/month settled on all distinct dates; calendar order breaks a tie ----------------------
+
+
+def test_day_first_dates_after_the_first_500_distinct_values_decide():
+    early = pd.date_range("2020-01-01", periods=2000, freq="D")
+    early = [d for d in early if d.day <= 12][:600]
+    late = pd.date_range("2024-03-13", periods=10, freq="D")
+    dates = [f"{d:%d/%m/%Y}" for d in [*early, *late]]
+    tx = read_transactions(frame_of(order_date=dates))
+    assert tx.reconciliation.rows_set_aside == 0
+    assert tx.date_format == "%d/%m/%Y"
+    assert tx.data["order_date"].iloc[0] == pd.Timestamp("2020-01-01")
+    assert tx.data["order_date"].iloc[1] == pd.Timestamp("2020-01-02")
+    assert any("distinct values" in n for n in tx.notes)
+
+
+def test_ambiguous_dates_are_read_in_calendar_order():
+    days = [d for d in pd.date_range("2024-01-01", "2024-12-31", freq="D") if d.day <= 12]
+    tx = read_transactions(frame_of(order_date=[f"{d:%d/%m/%Y}" for d in days]))
+    assert tx.date_format == "%d/%m/%Y"
+    assert tx.data["order_date"].is_monotonic_increasing
+    assert any("calendar order" in n for n in tx.notes)
+
+
+# 6. naive and zone-aware timestamps mixed ------------------------------------------------------
+
+
+def test_mixed_naive_and_zoned_timestamps_get_a_note():
+    tx = read_transactions(frame_of(order_date=["2024-01-01T10:00:00+01:00", "2024-01-01T10:00:00"]))
+    assert any("mix values with a time zone" in n for n in tx.notes)
+
+
+# 8. Excel serial dates and epoch seconds -------------------------------------------------------
+
+
+def test_excel_serial_dates_are_recognised():
+    tx = read_transactions(frame_of(order_date=[45292, 45293]))
+    assert tx.data["order_date"].tolist() == [pd.Timestamp("2024-01-01"), pd.Timestamp("2024-01-02")]
+    assert tx.date_format == "Excel serial days"
+    assert any("Excel serial" in n for n in tx.notes)
+
+
+def test_epoch_seconds_are_recognised_and_odd_numbers_refused():
+    tx = read_transactions(frame_of(order_date=["1704067200", "1704153600"]))
+    assert tx.data["order_date"].tolist() == [pd.Timestamp("2024-01-01"), pd.Timestamp("2024-01-02")]
+    with pytest.raises(DataError, match="plain numbers .* Excel serial days"):
+        read_transactions(frame_of(order_date=[3, 4]))

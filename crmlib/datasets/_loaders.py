@@ -817,34 +817,27 @@ def _swap_day_month(fmt: str) -> str:
 
 def _parse_dates(
     series: pd.Series, date_format: str | None, dayfirst: bool
-) -> tuple[np.ndarray, str | None, bool, _Coded | None, str | None]:
+) -> tuple[np.ndarray, str | None, bool, _Coded | None, list[str]]:
     """Parse dates; return (datetime64[us] array, format used, zones converted to UTC?, coded
-    text or None, the day/month-swapped format when it parses the sample equally well)."""
+    text or None, notes on how the format was chosen)."""
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         index = pd.DatetimeIndex(series)
         had_tz = index.tz is not None
         if had_tz:
             index = index.tz_convert(None)
-        return index.as_unit("us").to_numpy(), None, had_tz, None, None
+        return index.as_unit("us").to_numpy(), None, had_tz, None, []
     coded = _code_text(series)
     uniques = coded.uniques.to_numpy(dtype=object)
     nat = np.datetime64("NaT", "us")
-    ambiguous = None
+    notes: list[str] = []
     if len(uniques) == 0:
-        return np.full(len(series), nat), date_format, False, coded, None
+        return np.full(len(series), nat), date_format, False, coded, notes
     if date_format is None:
-        sample = uniques[:500]
-        best, best_count = "ISO8601", -1
-        for fmt in _guess_formats(sample, dayfirst):
-            count = int(_to_datetime(sample, fmt)[0].notna().sum())
-            if count > best_count:
-                best, best_count = fmt, count
-            if count == len(sample):
-                break
-        date_format = best
-        swapped = _swap_day_month(best)
-        if swapped != best and int(_to_datetime(sample, swapped)[0].notna().sum()) == best_count:
-            ambiguous = swapped
+        numeric = _numeric_dates(uniques)
+        if numeric is not None:
+            parsed, label, note = numeric
+            return coded.take(parsed, nat), label, False, coded, [note]
+        date_format = _choose_format(coded, uniques, dayfirst, notes)
     try:
         parsed, had_tz = _to_datetime(uniques, date_format)
     except (ValueError, TypeError) as exc:
@@ -852,7 +845,110 @@ def _parse_dates(
             f"The 'date_format' parameter of {_WHERE} must be a strptime format such as "
             f"'%d/%m/%Y %H:%M', or 'ISO8601'. Got {date_format!r} instead ({exc})."
         ) from None
-    return coded.take(parsed.to_numpy(), nat), date_format, had_tz, coded, ambiguous
+    if had_tz:
+        text = coded.uniques[parsed.notna()]
+        zoned = text.str.contains(_ZONE, regex=True).to_numpy(dtype=bool)
+        if 0 < zoned.sum() < len(zoned):
+            notes.append(
+                f"Order dates mix values with a time zone ({int(zoned.sum()):,} distinct, e.g. "
+                f"{format_examples(text[zoned])}) and without ({int((~zoned).sum()):,}, e.g. "
+                f"{format_examples(text[~zoned])}); the zoned ones were converted to UTC and the "
+                f"others were taken as UTC already. If those are local times, convert the column "
+                f"to one convention before reading."
+            )
+    return coded.take(parsed.to_numpy(), nat), date_format, had_tz, coded, notes
+
+
+_ZONE = r"(?:Z|[+-]\d{2}:?\d{2})$"
+
+
+def _order_score(coded: _Coded, parsed: pd.DatetimeIndex) -> float:
+    """Share of consecutive dated rows (in source order) that do not go back in time."""
+    per_row = coded.take(parsed.to_numpy(), np.datetime64("NaT", "us"))
+    values = per_row[~np.isnat(per_row)].view("int64")
+    if len(values) < 2:
+        return 1.0
+    return float(np.mean(np.diff(values) >= 0))
+
+
+def _choose_format(coded: _Coded, uniques: np.ndarray, dayfirst: bool, notes: list[str]) -> str:
+    """The format that parses most distinct values; day/month settled on ALL of them."""
+    sample = uniques[:500]
+    best, best_count = "ISO8601", -1
+    for fmt in _guess_formats(sample, dayfirst):
+        count = int(_to_datetime(sample, fmt)[0].notna().sum())
+        if count > best_count:
+            best, best_count = fmt, count
+        if count == len(sample):
+            break
+    swapped = _swap_day_month(best)
+    if swapped == best:
+        return best
+    # The first 500 values can all have days <= 12; the later ones decide.
+    first, other = _to_datetime(uniques, best)[0], _to_datetime(uniques, swapped)[0]
+    n_first, n_other = int(first.notna().sum()), int(other.notna().sum())
+    if n_other > n_first:
+        notes.append(
+            f"Order dates read as {swapped!r}: of all {len(uniques):,} distinct values, "
+            f"{n_other:,} parse that way and {n_first:,} as {best!r}."
+        )
+        return swapped
+    if n_other < n_first or bool((first == other)[first.notna()].all()):
+        return best
+    score_first, score_other = _order_score(coded, first), _order_score(coded, other)
+    if abs(score_first - score_other) >= 0.05:
+        chosen, dropped = (best, swapped) if score_first > score_other else (swapped, best)
+        hi, lo = max(score_first, score_other), min(score_first, score_other)
+        notes.append(
+            f"Order dates are ambiguous: every value reads as {best!r} and as {swapped!r}. "
+            f"{chosen!r} was used because it keeps the rows in calendar order ({100 * hi:.0f}% of "
+            f"consecutive rows go forward in time, against {100 * lo:.0f}% with {dropped!r}). "
+            f"Pass date_format= (or dayfirst=) to choose."
+        )
+        return chosen
+    notes.append(
+        f"Order dates are ambiguous: every value reads as {best!r} and as {swapped!r}; "
+        f"{best!r} was used. Pass date_format= (or dayfirst=) to choose."
+    )
+    return best
+
+
+def _numeric_dates(uniques: np.ndarray) -> tuple[np.ndarray, str, str] | None:
+    """Dates written as plain numbers: Excel serial days or Unix epoch seconds/milliseconds.
+
+    Returns (per-unique datetime64[us], label, note), or None when the values are not all
+    numbers or look like YYYYMMDD (left to the formats).  Numbers of no known kind are refused.
+    """
+    numbers = pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce").to_numpy(dtype="float64")
+    if len(numbers) == 0 or not np.isfinite(numbers).all():
+        return None
+    if bool(((numbers >= 19000101) & (numbers <= 21001231) & (numbers == np.floor(numbers))).all()):
+        return None
+    low, high = float(numbers.min()), float(numbers.max())
+    example = format_examples(uniques, limit=1)
+    if 10_000 <= low and high <= 80_000:
+        when = pd.Timestamp("1899-12-30") + pd.to_timedelta(numbers, unit="D")
+        label, kind = "Excel serial days", "Excel serial day numbers (days since 1899-12-30)"
+    elif 1e8 <= low and high <= 4.2e9:
+        when = pd.to_datetime(numbers, unit="s")
+        label, kind = "Unix epoch seconds", "Unix epoch seconds (since 1970-01-01 UTC)"
+    elif 1e11 <= low and high <= 4.2e12:
+        when = pd.to_datetime(numbers, unit="ms")
+        label, kind = "Unix epoch milliseconds", "Unix epoch milliseconds (since 1970-01-01 UTC)"
+    else:
+        raise DataError(
+            f"{_WHERE}: column 'order_date' holds plain numbers ({low:g} .. {high:g}, e.g. "
+            f"{example}) that are neither YYYYMMDD, Excel serial days (10000-80000) nor Unix "
+            f"epoch seconds or milliseconds. Convert them to dates first (e.g. "
+            f"pd.to_datetime(..., unit=..., origin=...)) and pass the DataFrame, or pass "
+            f"date_format=."
+        )
+    parsed = pd.DatetimeIndex(when).as_unit("us")
+    note = (
+        f"Order dates were plain numbers, read as {kind}: {example} is "
+        f"{parsed[0]:%Y-%m-%d %H:%M}. If that is wrong, convert the column before reading."
+    )
+    return parsed.to_numpy(), label, note
 
 
 def _clean_amount_text(values: pd.Series, decimal: str) -> tuple[pd.Series, np.ndarray]:
@@ -1080,7 +1176,7 @@ def read_transactions(
 
     # ---- parse ------------------------------------------------------------------------
     cid = _id_codes(raw[mapping["customer_id"]])
-    dates, used_format, had_tz, date_coded, ambiguous = _parse_dates(
+    dates, used_format, had_tz, date_coded, date_notes = _parse_dates(
         raw[mapping["order_date"]], date_format, dayfirst
     )
     amounts, amount_coded = _parse_numbers(raw[mapping["amount"]], decimal)
@@ -1222,11 +1318,7 @@ def read_transactions(
             f"{_WHERE}: no usable row in {label}: all {n:,} rows were set aside. Check the "
             f"column mapping ({mapping}) and the rules below; the reasons:\n{rec.summary()}"
         )
-    if ambiguous is not None:
-        notes.append(
-            f"Order dates are ambiguous: every value reads as {used_format!r} and as "
-            f"{ambiguous!r}; {used_format!r} was used. Pass date_format= (or dayfirst=) to choose."
-        )
+    notes.extend(date_notes)
     if refund_like:
         notes.append(
             f"{n_refund_like:,} row{'s' if n_refund_like != 1 else ''} have a status that looks "
