@@ -130,3 +130,16 @@ def test_epoch_seconds_are_recognised_and_odd_numbers_refused():
     assert tx.data["order_date"].tolist() == [pd.Timestamp("2024-01-01"), pd.Timestamp("2024-01-02")]
     with pytest.raises(DataError, match="plain numbers .* Excel serial days"):
         read_transactions(frame_of(order_date=[3, 4]))
+
+
+# 4. placeholder and implausible dates have their own reason ------------------------------------
+
+
+def test_placeholder_and_future_dates_are_implausible():
+    frame = frame_of(order_date=["1900-01-01", "1970-01-01", "1949-12-31", "2024-06-01",
+                                 "2026-01-01", "2024-12-31", "1950-01-01"])
+    tx = read_transactions(frame, as_of="2024-06-30")
+    assert counts(tx) == {"implausible_date": 4, "after_as_of": 1}
+    assert tx.set_aside.loc[tx.set_aside["reason"] == "implausible_date", "row_number"].tolist() == [0, 1, 2, 4]
+    future = frame_of(order_date=[f"{pd.Timestamp.now().year + 2}-01-01", "2024-01-01"])
+    assert counts(read_transactions(future)) == {"implausible_date": 1}

@@ -53,6 +53,7 @@ CANONICAL_COLUMNS: tuple[str, ...] = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 REASONS: tuple[str, ...] = (
     "missing_customer_id",
     "unparseable_date",
+    "implausible_date",
     "unparseable_amount",
     "cancellation",
     "non_positive_amount",
@@ -157,7 +158,7 @@ class Reconciliation:
     --------
     >>> rec = Reconciliation(rows_read=10, rows_kept=7, set_aside={"duplicate": 2, "cancellation": 1})
     >>> list(rec.set_aside.items())[:4]
-    [('missing_customer_id', 0), ('unparseable_date', 0), ('unparseable_amount', 0), ('cancellation', 1)]
+    [('missing_customer_id', 0), ('unparseable_date', 0), ('implausible_date', 0), ('unparseable_amount', 0)]
     >>> rec.rows_set_aside
     3
     >>> int(rec.to_frame()["rows"].sum()) == rec.rows_read
@@ -1015,6 +1016,23 @@ def _date_fix(examples: np.ndarray) -> str:
     return "Pass date_format= with the strptime format of your dates, e.g. '%d/%m/%Y %H:%M'."
 
 
+#: Dates before this are placeholders (1900-01-01, 0001-01-01 ...), not purchases.
+_EARLIEST_PLAUSIBLE = np.datetime64("1950-01-01", "us")
+_EPOCH_ZERO = np.datetime64("1970-01-01", "D")
+
+
+def _implausible(dates: np.ndarray, cutoff: pd.Timestamp | None) -> np.ndarray:
+    """Placeholder or impossible order dates (see rule 3 of :func:`read_transactions`)."""
+    if cutoff is not None:
+        latest = np.datetime64((cutoff.normalize() + pd.Timedelta(days=366)).as_unit("us"))
+    else:
+        latest = np.datetime64((pd.Timestamp.now().normalize() + pd.Timedelta(days=1)).as_unit("us"))
+    valid = ~np.isnat(dates)
+    out = valid & ((dates < _EARLIEST_PLAUSIBLE) | (dates >= latest))
+    out |= valid & (dates.astype("datetime64[D]") == _EPOCH_ZERO)
+    return out
+
+
 # --------------------------------------------------------------------------------------
 # The public function
 # --------------------------------------------------------------------------------------
@@ -1106,12 +1124,18 @@ def read_transactions(
 
     1. ``missing_customer_id`` — customer id empty or missing;
     2. ``unparseable_date`` — order date missing or not a date;
-    3. ``unparseable_amount`` — amount missing or not a number;
-    4. ``cancellation`` — ``status`` in ``cancellation_values``, ``order_id`` starting with
+    3. ``implausible_date`` — a placeholder or impossible date: before 1950 (1900-01-01 and
+       other spreadsheet zeros), on 1970-01-01 (Unix epoch zero, the usual "no date" of a
+       system export; a judgment call: a genuine order at that date is far less likely than a
+       placeholder), or in the future: more than a year after ``as_of``, or without
+       ``as_of`` after today;
+    4. ``unparseable_amount`` — amount missing or not a number;
+    5. ``cancellation`` — ``status`` in ``cancellation_values``, ``order_id`` starting with
        ``cancellation_prefix`` and a digit, or a negative ``quantity``;
-    5. ``non_positive_amount`` — amount ≤ 0 (returns and refunds are usually negative);
-    6. ``after_as_of`` — ordered after ``as_of``;
-    7. ``duplicate`` — same values on every mapped column (after parsing) as an earlier
+    6. ``non_positive_amount`` — amount ≤ 0 (returns and refunds are usually negative);
+    7. ``after_as_of`` — ordered after ``as_of``;
+    8. ``duplicate`` — same values on every mapped column (after parsing), and the same text on
+       every other column of the source, as an earlier
        kept row.
 
     A quantity that cannot be parsed does not set its row aside; it is kept as missing and
@@ -1220,12 +1244,13 @@ def read_transactions(
     # ---- rules, first match wins --------------------------------------------------------
     reason = np.full(n, -1, dtype=np.int8)
 
-    def assign(mask: np.ndarray, code: int) -> None:
-        reason[mask & (reason == -1)] = code
+    def assign(mask: np.ndarray, name: str) -> None:
+        reason[mask & (reason == -1)] = REASONS.index(name)
 
-    assign(cid.missing, 0)
-    assign(bad_date, 1)
-    assign(bad_amount, 2)
+    assign(cid.missing, "missing_customer_id")
+    assign(bad_date, "unparseable_date")
+    assign(_implausible(dates, cutoff) & ~bad_date, "implausible_date")
+    assign(bad_amount, "unparseable_amount")
     cancelled = np.zeros(n, dtype=bool)
     if "status" in optional and cancel_values:
         status = optional["status"]
@@ -1238,7 +1263,7 @@ def read_transactions(
         cancelled |= order_id.take(hit, False)
     if quantity is not None:
         cancelled |= np.nan_to_num(quantity, nan=0.0) < 0
-    assign(cancelled, 3)
+    assign(cancelled, "cancellation")
     refund_like: list[str] = []
     if "status" in optional:
         status = optional["status"]
@@ -1247,13 +1272,13 @@ def read_transactions(
         looks &= ~folded.isin(cancel_values).to_numpy(dtype=bool)
         refund_like = [str(v) for v in status.uniques[looks]]
         n_refund_like = int(status.take(looks, False).sum())
-    assign(np.nan_to_num(amounts, nan=1.0) <= 0, 4)
+    assign(np.nan_to_num(amounts, nan=1.0) <= 0, "non_positive_amount")
     if cutoff is not None:
         if cutoff == cutoff.normalize():
             after = dates >= np.datetime64((cutoff + pd.Timedelta(days=1)).as_unit("us"))
         else:
             after = dates > np.datetime64(cutoff.as_unit("us"))
-        assign(after & ~bad_date, 5)
+        assign(after & ~bad_date, "after_as_of")
     if drop_duplicates:
         candidates = np.flatnonzero(reason == -1)
         # Same values on every mapped column, compared through codes and numbers.
@@ -1268,7 +1293,7 @@ def read_transactions(
             keys[f"_other{i}"] = _code_text(raw[label]).codes
         key_frame = pd.DataFrame({k: v[candidates] for k, v in keys.items()})
         dup = key_frame.duplicated(keep="first").to_numpy()
-        reason[candidates[dup]] = 6
+        reason[candidates[dup]] = REASONS.index("duplicate")
         compared = ", ".join(repr(str(c)) for c in [*mapping.values(), *others])
 
     keep = reason == -1
