@@ -1168,6 +1168,38 @@ def read_transactions(
     >>> rec.rows_read == rec.rows_kept + rec.rows_set_aside
     True
     """
+    cancel_values, cutoff = _check_arguments(sep, decimal, cancellation_values, cancellation_prefix, as_of)
+    raw, source_name, label, mapping = _load(source, columns, sep, encoding)
+    parsed = _parse_columns(raw, mapping, date_format, dayfirst, decimal)
+    reason, facts = _apply_rules(parsed, raw, mapping, cutoff, cancel_values, cancellation_prefix,
+                                 drop_duplicates)
+    data, notes = _kept_rows(parsed, reason == -1)
+    rec = _reconcile(reason, source_name, label, mapping)
+    notes += _notes(parsed, facts, rec, data, raw, mapping, cancel_values)
+    logger.info(
+        "%s: %s: read %d rows, kept %d, set aside %d (%s)",
+        _WHERE, source_name, rec.rows_read, rec.rows_kept, rec.rows_set_aside,
+        ", ".join(f"{k} {v}" for k, v in rec.set_aside.items() if v) or "none",
+    )
+    return TransactionData(
+        data=data,
+        set_aside=_set_aside_rows(raw, reason),
+        reconciliation=rec,
+        columns=dict(mapping),
+        date_format=parsed.date_format,
+        notes=tuple(notes),
+    )
+
+
+# --------------------------------------------------------------------------------------
+# The stages of read_transactions
+# --------------------------------------------------------------------------------------
+
+
+def _check_arguments(
+    sep: object, decimal: object, cancellation_values: object, cancellation_prefix: object, as_of: object
+) -> tuple[set[str], pd.Timestamp | None]:
+    """Refuse bad arguments; return (casefolded cancellation values, as_of as a Timestamp)."""
     check_choice(decimal, "decimal", [".", ","], where=_WHERE)
     if sep is not None and (not isinstance(sep, str) or sep == ""):
         raise ParameterError(
@@ -1179,14 +1211,19 @@ def read_transactions(
             f"The 'cancellation_values' parameter of {_WHERE} must be a list of status values, "
             f"not one string. Got {cancellation_values!r}; pass [{cancellation_values!r}]."
         )
-    cancel_values = {str(v).strip().casefold() for v in cancellation_values}
+    cancel_values = {str(v).strip().casefold() for v in cancellation_values}  # type: ignore[union-attr]
     if cancellation_prefix is not None and (not isinstance(cancellation_prefix, str) or not cancellation_prefix):
         raise ParameterError(
             f"The 'cancellation_prefix' parameter of {_WHERE} must be a non-empty string or None. "
             f"Got {cancellation_prefix!r} instead."
         )
-    cutoff = parse_date(as_of, "as_of", where=_WHERE, optional=True)
+    return cancel_values, parse_date(as_of, "as_of", where=_WHERE, optional=True)
 
+
+def _load(
+    source: object, columns: Mapping[str, object] | None, sep: str | None, encoding: str
+) -> tuple[pd.DataFrame, str, str, dict[str, object]]:
+    """Read the source and map its columns: (raw frame, source name, label for messages, mapping)."""
     raw, source_name, header = _read_source(source, sep, encoding)
     label = repr(source_name) if source_name != "DataFrame" else "the DataFrame"
     if len(raw) == 0:
@@ -1195,17 +1232,54 @@ def read_transactions(
             f"{_WHERE}: {label} {what} (columns: {list(raw.columns)}). Expected one row per "
             f"purchase; check the export's filters and date range."
         )
-    mapping = _resolve_columns(raw, columns, label, header)
-    n = len(raw)
+    return raw, source_name, label, _resolve_columns(raw, columns, label, header)
 
-    # ---- parse ------------------------------------------------------------------------
+
+@dataclass
+class _Parsed:
+    """The mapped columns, parsed: one value per source row."""
+
+    cid: _Coded
+    dates: np.ndarray
+    date_format: str | None
+    had_tz: bool
+    date_notes: list[str]
+    amounts: np.ndarray
+    quantity: np.ndarray | None
+    optional: dict[str, _Coded]
+
+    @property
+    def bad_date(self) -> np.ndarray:
+        return np.isnat(self.dates)
+
+
+def _parse_columns(
+    raw: pd.DataFrame, mapping: Mapping[str, object], date_format: str | None, dayfirst: bool, decimal: str
+) -> _Parsed:
+    """Parse every mapped column; refuse a date or amount column that is mostly unparseable."""
     cid = _id_codes(raw[mapping["customer_id"]])
     dates, used_format, had_tz, date_coded, date_notes = _parse_dates(
         raw[mapping["order_date"]], date_format, dayfirst
     )
     amounts, amount_coded = _parse_numbers(raw[mapping["amount"]], decimal)
-    bad_date = np.isnat(dates)
-    bad_amount = np.isnan(amounts)
+    _refuse_bad_shares(mapping, date_coded, np.isnat(dates), amount_coded, np.isnan(amounts),
+                       date_format, decimal)
+    quantity = None
+    if "quantity" in mapping:
+        quantity = _parse_numbers(raw[mapping["quantity"]], decimal)[0]
+    optional = {
+        name: (_id_codes if name == "order_id" else _code_text)(raw[mapping[name]])
+        for name in ("order_id", "channel", "status")
+        if name in mapping
+    }
+    return _Parsed(cid, dates, used_format, had_tz, date_notes, amounts, quantity, optional)
+
+
+def _refuse_bad_shares(
+    mapping: Mapping[str, object], date_coded: _Coded | None, bad_date: np.ndarray,
+    amount_coded: _Coded | None, bad_amount: np.ndarray, date_format: str | None, decimal: str,
+) -> None:
+    """More than half the non-empty dates (or amounts) unparseable is a format problem."""
     if date_coded is not None:
         present = ~date_coded.missing
         bad_present = bad_date & present
@@ -1232,26 +1306,56 @@ def read_transactions(
                 f"thousands separators are removed).",
                 fix,
             )
-    quantity = None
-    if "quantity" in mapping:
-        quantity = _parse_numbers(raw[mapping["quantity"]], decimal)[0]
-    optional = {
-        name: (_id_codes if name == "order_id" else _code_text)(raw[mapping[name]])
-        for name in ("order_id", "channel", "status")
-        if name in mapping
-    }
 
-    # ---- rules, first match wins --------------------------------------------------------
+
+def _apply_rules(
+    parsed: _Parsed, raw: pd.DataFrame, mapping: Mapping[str, object], cutoff: pd.Timestamp | None,
+    cancel_values: set[str], cancellation_prefix: str | None, drop_duplicates: bool,
+) -> tuple[np.ndarray, dict[str, object]]:
+    """One reason code per row (-1 = kept), first matching rule wins; and facts for the notes."""
+    n = len(raw)
     reason = np.full(n, -1, dtype=np.int8)
+    facts: dict[str, object] = {}
 
     def assign(mask: np.ndarray, name: str) -> None:
         reason[mask & (reason == -1)] = REASONS.index(name)
 
-    assign(cid.missing, "missing_customer_id")
+    bad_date, dates, optional = parsed.bad_date, parsed.dates, parsed.optional
+    assign(parsed.cid.missing, "missing_customer_id")
     assign(bad_date, "unparseable_date")
     assign(_implausible(dates, cutoff) & ~bad_date, "implausible_date")
-    assign(bad_amount, "unparseable_amount")
-    cancelled = np.zeros(n, dtype=bool)
+    assign(np.isnan(parsed.amounts), "unparseable_amount")
+    assign(_cancelled(parsed, cancel_values, cancellation_prefix), "cancellation")
+    assign(np.nan_to_num(parsed.amounts, nan=1.0) <= 0, "non_positive_amount")
+    if cutoff is not None:
+        if cutoff == cutoff.normalize():
+            after = dates >= np.datetime64((cutoff + pd.Timedelta(days=1)).as_unit("us"))
+        else:
+            after = dates > np.datetime64(cutoff.as_unit("us"))
+        assign(after & ~bad_date, "after_as_of")
+    if drop_duplicates:
+        candidates = np.flatnonzero(reason == -1)
+        # Same values on every mapped column, compared through codes and numbers ...
+        keys = {"customer_id": parsed.cid.codes, "order_date": dates.view("int64"), "amount": parsed.amounts}
+        keys.update({name: coded.codes for name, coded in optional.items()})
+        if parsed.quantity is not None:
+            keys["quantity"] = parsed.quantity
+        # ... and the same text on every other column of the source: the WHOLE row is compared.
+        mapped_labels = set(mapping.values())
+        others = [c for c in raw.columns if c not in mapped_labels]
+        for i, label in enumerate(others):
+            keys[f"_other{i}"] = _code_text(raw[label]).codes
+        key_frame = pd.DataFrame({k: v[candidates] for k, v in keys.items()})
+        dup = key_frame.duplicated(keep="first").to_numpy()
+        reason[candidates[dup]] = REASONS.index("duplicate")
+        facts["compared"] = ", ".join(repr(str(c)) for c in [*mapping.values(), *others])
+    return reason, facts
+
+
+def _cancelled(parsed: _Parsed, cancel_values: set[str], cancellation_prefix: str | None) -> np.ndarray:
+    """Rows marked as cancellations by status, order-id prefix or a negative quantity."""
+    optional = parsed.optional
+    cancelled = np.zeros(len(parsed.dates), dtype=bool)
     if "status" in optional and cancel_values:
         status = optional["status"]
         hit = status.uniques.str.casefold().isin(cancel_values).to_numpy(dtype=bool)
@@ -1261,56 +1365,27 @@ def read_transactions(
         pattern = "^" + re.escape(cancellation_prefix) + r"\d"
         hit = order_id.uniques.str.contains(pattern, regex=True).to_numpy(dtype=bool)
         cancelled |= order_id.take(hit, False)
-    if quantity is not None:
-        cancelled |= np.nan_to_num(quantity, nan=0.0) < 0
-    assign(cancelled, "cancellation")
-    refund_like: list[str] = []
-    if "status" in optional:
-        status = optional["status"]
-        folded = status.uniques.str.casefold()
-        looks = folded.str.contains(_REFUND_PATTERN, regex=True).to_numpy(dtype=bool)
-        looks &= ~folded.isin(cancel_values).to_numpy(dtype=bool)
-        refund_like = [str(v) for v in status.uniques[looks]]
-        n_refund_like = int(status.take(looks, False).sum())
-    assign(np.nan_to_num(amounts, nan=1.0) <= 0, "non_positive_amount")
-    if cutoff is not None:
-        if cutoff == cutoff.normalize():
-            after = dates >= np.datetime64((cutoff + pd.Timedelta(days=1)).as_unit("us"))
-        else:
-            after = dates > np.datetime64(cutoff.as_unit("us"))
-        assign(after & ~bad_date, "after_as_of")
-    if drop_duplicates:
-        candidates = np.flatnonzero(reason == -1)
-        # Same values on every mapped column, compared through codes and numbers.
-        keys = {"customer_id": cid.codes, "order_date": dates.view("int64"), "amount": amounts}
-        keys.update({name: coded.codes for name, coded in optional.items()})
-        if quantity is not None:
-            keys["quantity"] = quantity
-        # ... and the same text on every other column of the source: the WHOLE row is compared.
-        mapped_labels = set(mapping.values())
-        others = [c for c in raw.columns if c not in mapped_labels]
-        for i, label in enumerate(others):
-            keys[f"_other{i}"] = _code_text(raw[label]).codes
-        key_frame = pd.DataFrame({k: v[candidates] for k, v in keys.items()})
-        dup = key_frame.duplicated(keep="first").to_numpy()
-        reason[candidates[dup]] = REASONS.index("duplicate")
-        compared = ", ".join(repr(str(c)) for c in [*mapping.values(), *others])
+    if parsed.quantity is not None:
+        cancelled |= np.nan_to_num(parsed.quantity, nan=0.0) < 0
+    return cancelled
 
-    keep = reason == -1
+
+def _kept_rows(parsed: _Parsed, keep: np.ndarray) -> tuple[pd.DataFrame, list[str]]:
+    """The kept rows with canonical typed columns, and a note on unparseable quantities."""
     kept = np.flatnonzero(keep)
     out: dict[str, object] = {
-        "customer_id": cid.strings().take(kept),
-        "order_date": dates[kept],
-        "amount": amounts[kept],
+        "customer_id": parsed.cid.strings().take(kept),
+        "order_date": parsed.dates[kept],
+        "amount": parsed.amounts[kept],
     }
     for name in ("order_id", "quantity", "channel", "status"):
-        if name == "quantity" and quantity is not None:
-            out[name] = quantity[kept]
-        elif name in optional:
-            out[name] = optional[name].strings().take(kept)
+        if name == "quantity" and parsed.quantity is not None:
+            out[name] = parsed.quantity[kept]
+        elif name in parsed.optional:
+            out[name] = parsed.optional[name].strings().take(kept)
     data = pd.DataFrame(out, index=pd.RangeIndex(len(kept)))
     notes: list[str] = []
-    if quantity is not None:
+    if parsed.quantity is not None:
         q = data["quantity"].to_numpy(dtype="float64", na_value=np.nan)
         finite = q[np.isfinite(q)]
         as_float = pd.array(np.where(np.isfinite(q), q, np.nan), dtype="Float64")
@@ -1322,19 +1397,29 @@ def read_transactions(
                 f"{n_bad_q:,} kept row{'s' if n_bad_q != 1 else ''} had an empty or unparseable "
                 f"quantity; kept with quantity missing."
             )
+    return data, notes
 
-    positions = np.flatnonzero(~keep)
+
+def _set_aside_rows(raw: pd.DataFrame, reason: np.ndarray) -> pd.DataFrame:
+    """The source rows not kept, unchanged, preceded by row_number and reason."""
+    positions = np.flatnonzero(reason != -1)
     aside = raw.iloc[positions].reset_index(drop=True)
     for extra in ("row_number", "reason"):
         if extra in aside.columns:
             aside = aside.rename(columns={extra: f"{extra}_original"})
     aside.insert(0, "reason", pd.Categorical.from_codes(reason[positions], categories=list(REASONS)))
     aside.insert(0, "row_number", positions.astype("int64"))
+    return aside
 
-    counts = np.bincount(reason[~keep].astype(np.int64), minlength=len(REASONS))
+
+def _reconcile(reason: np.ndarray, source_name: str, label: str, mapping: Mapping[str, object]) -> Reconciliation:
+    """Count the outcomes; refuse a source in which no row is usable."""
+    n = len(reason)
+    aside = reason[reason != -1].astype(np.int64)
+    counts = np.bincount(aside, minlength=len(REASONS))
     rec = Reconciliation(
         rows_read=n,
-        rows_kept=int(keep.sum()),
+        rows_kept=n - len(aside),
         set_aside={r: int(c) for r, c in zip(REASONS, counts, strict=True)},
         source=source_name,
     )
@@ -1343,28 +1428,42 @@ def read_transactions(
             f"{_WHERE}: no usable row in {label}: all {n:,} rows were set aside. Check the "
             f"column mapping ({mapping}) and the rules below; the reasons:\n{rec.summary()}"
         )
-    notes.extend(date_notes)
-    if refund_like:
-        notes.append(
-            f"{n_refund_like:,} row{'s' if n_refund_like != 1 else ''} have a status that looks "
-            f"like a refund, return or charge-back: {format_examples(refund_like, limit=10)}. "
-            f"They were not treated as cancellations (cancellation_values="
-            f"{sorted(cancel_values)}); a positive amount was kept. To set them aside, pass "
-            f"cancellation_values=[*DEFAULT_CANCELLATION_VALUES, {refund_like[0]!r}, ...]."
-        )
-    if had_tz:
+    return rec
+
+
+def _notes(
+    parsed: _Parsed, facts: Mapping[str, object], rec: Reconciliation, data: pd.DataFrame,
+    raw: pd.DataFrame, mapping: Mapping[str, object], cancel_values: set[str],
+) -> list[str]:
+    """Caveats worth a look, in a fixed order."""
+    notes = list(parsed.date_notes)
+    if "status" in parsed.optional:
+        status = parsed.optional["status"]
+        folded = status.uniques.str.casefold()
+        looks = folded.str.contains(_REFUND_PATTERN, regex=True).to_numpy(dtype=bool)
+        looks &= ~folded.isin(cancel_values).to_numpy(dtype=bool)
+        refund_like = [str(v) for v in status.uniques[looks]]
+        n_refund_like = int(status.take(looks, False).sum())
+        if refund_like:
+            notes.append(
+                f"{n_refund_like:,} row{'s' if n_refund_like != 1 else ''} have a status that looks "
+                f"like a refund, return or charge-back: {format_examples(refund_like, limit=10)}. "
+                f"They were not treated as cancellations (cancellation_values="
+                f"{sorted(cancel_values)}); a positive amount was kept. To set them aside, pass "
+                f"cancellation_values=[*DEFAULT_CANCELLATION_VALUES, {refund_like[0]!r}, ...]."
+            )
+    if parsed.had_tz:
         notes.append("Order dates carried time zones; they were converted to UTC and stored without zone.")
     n_dup = rec.set_aside["duplicate"]
     if n_dup and "order_id" not in mapping:
         notes.append(
             f"{n_dup:,} row{'s were' if n_dup != 1 else ' was'} set aside as an exact repeat of "
-            f"an earlier row (same value in every column: {compared}) and the log has no order "
-            f"id; if identical purchases are genuine, pass drop_duplicates=False."
+            f"an earlier row (same value in every column: {facts['compared']}) and the log has no "
+            f"order id; if identical purchases are genuine, pass drop_duplicates=False."
         )
     if "order_id" not in mapping:
         # Several kept rows of one customer at one moment: an order-line (one row per item) export.
-        same = data.duplicated(["customer_id", "order_date"], keep=False)
-        n_lines = int(same.sum())
+        n_lines = int(data.duplicated(["customer_id", "order_date"], keep=False).sum())
         if n_lines:
             guess = _suggest("order_id", list(raw.columns), mapping.values())
             ask = (f"pass columns={{'order_id': {guess!r}}}" if guess is not None else
@@ -1376,21 +1475,9 @@ def read_transactions(
                 f"crmlib.engine.rfm_summary sums a customer's lines into one purchase per day. "
                 f"To count orders rather than customer-days, {ask}."
             )
-    if rec.rows_set_aside > 0.05 * n:
+    if rec.rows_set_aside > 0.05 * rec.rows_read:
         notes.append(
-            f"{100 * rec.rows_set_aside / n:.1f}% of the rows were set aside; inspect .set_aside "
-            f"(row_number, reason) before analysing."
+            f"{100 * rec.rows_set_aside / rec.rows_read:.1f}% of the rows were set aside; inspect "
+            f".set_aside (row_number, reason) before analysing."
         )
-    logger.info(
-        "%s: %s: read %d rows, kept %d, set aside %d (%s)",
-        _WHERE, source_name, n, rec.rows_kept, rec.rows_set_aside,
-        ", ".join(f"{k} {v}" for k, v in rec.set_aside.items() if v) or "none",
-    )
-    return TransactionData(
-        data=data,
-        set_aside=aside,
-        reconciliation=rec,
-        columns=dict(mapping),
-        date_format=used_format,
-        notes=tuple(notes),
-    )
+    return notes
