@@ -1072,7 +1072,11 @@ def read_transactions(
     date_format : str, optional
         strptime format of ``order_date`` (e.g. ``"%d/%m/%Y %H:%M"``).  Without it, ISO 8601
         is tried, then pandas' guess from the first values, then common formats; the one that
-        parses most values is used (and reported in ``TransactionData.date_format``).
+        parses most values is used (and reported in ``TransactionData.date_format``).  Day
+        first or month first is settled on all distinct values; when every value reads both
+        ways, the reading that keeps the rows in calendar order is used, and a note says so.
+        Plain numbers are read as Excel serial days (10000-80000) or Unix epoch seconds or
+        milliseconds, with a note; other plain numbers are refused.
     dayfirst : bool
         Prefer day-first readings of ambiguous dates such as 03/04/2024 (only without
         ``date_format``; the data decide when a day above 12 shows up).
@@ -1105,7 +1109,8 @@ def read_transactions(
         When the source cannot be used: file not found, empty file (0 bytes or a header
         only), a wrong separator, text not in ``encoding``, a required column missing, a
         mapping to a column that does not exist, a column used twice, most dates (or amounts)
-        unparseable, or no usable row at all.
+        unparseable, dates written as plain numbers of no known kind, a binary file (a
+        workbook, an image ...) given as text, or no usable row at all.
     ParameterError
         When an argument breaks its rule (``as_of`` not a date, ``decimal`` not "." or ",",
         unknown keys in ``columns``).
@@ -1114,8 +1119,10 @@ def read_transactions(
     -----
     Values are parsed as follows.  ``customer_id`` and ``order_id``: text, whitespace
     stripped, ids written as floats (``12345.0``) become ``"12345"``; empty means missing.
-    ``order_date``: time of day kept; values with time zones are converted to UTC and stored
-    without zone.  ``amount``: currency symbols (``$ € £ ¥ ₹ …``, ``元``) and three-letter
+    Text placeholders (``''``, ``'nan'``, ``'NULL'``, ``'None'``, ``'#N/A'``, ``'NA'`` … the
+    default ``na_values`` of :func:`pandas.read_csv`) are missing values, in a DataFrame as
+    in a CSV.  ``order_date``: time of day kept; values with time zones are converted to UTC
+    and stored without zone (a column mixing zoned and naive values gets a note).  ``amount``: currency symbols (``$ € £ ¥ ₹ …``, ``元``) and three-letter
     codes (``USD 12``), spaces and thousands separators are removed; ``(12.50)`` and
     ``12.50-`` are negative.
 
