@@ -60,6 +60,7 @@ def test_messy_file_reconciles_every_row_with_the_first_matching_reason():
     assert dict(tx.reconciliation.set_aside) == {
         "missing_customer_id": 3,
         "unparseable_date": 1,
+        "implausible_date": 0,
         "unparseable_amount": 1,
         "cancellation": 3,
         "non_positive_amount": 2,

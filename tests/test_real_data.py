@@ -265,3 +265,32 @@ def test_data_home_search_order(tmp_path, monkeypatch):
     assert places[2] == tmp_path.parent / "shared" / "data"
     assert places[3] == tmp_path.parent.parent / "shared" / "data"
 
+
+
+# --------------------------------------------------------------------------------------
+# Ta-Feng order lines through read_transactions
+# --------------------------------------------------------------------------------------
+
+
+def test_ta_feng_order_lines_are_all_kept_and_revenue_matches_pandas(home):
+    from crmlib.datasets import read_transactions
+    from crmlib.engine import rfm_summary
+
+    path = home / "ta_feng" / "ta_feng.csv.zip"
+    if not path.is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the real-data tests, but {path} was not found")
+        pytest.skip(f"Ta-Feng not found at {path}")
+    tx = read_transactions(
+        path, {"customer_id": "CUSTOMER_ID", "order_date": "TRANSACTION_DT", "amount": "SALES_PRICE"}
+    )
+    rec = tx.reconciliation
+    assert rec.rows_read == 817_741
+    assert rec.rows_kept == 817_741 and rec.rows_set_aside == 0
+    assert any("order-line export" in n for n in tx.notes)
+    plain = pd.read_csv(path, usecols=["SALES_PRICE"])["SALES_PRICE"].sum()
+    assert tx.data["amount"].sum() == pytest.approx(plain, abs=0.5)
+    summary = rfm_summary(tx.data, as_of="2001-02-28")
+    assert len(summary) == 32_266
+    first = tx.data.groupby("customer_id")["amount"].sum()
+    assert first.sum() == pytest.approx(plain, abs=0.5)

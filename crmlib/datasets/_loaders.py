@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pandas.tseries.api import guess_datetime_format
 
-from crmlib._validation import check_choice, format_examples
+from crmlib._validation import check_choice, format_examples, parse_date
 from crmlib.exceptions import DataError, ParameterError
 
 __all__ = [
@@ -53,6 +53,7 @@ CANONICAL_COLUMNS: tuple[str, ...] = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 REASONS: tuple[str, ...] = (
     "missing_customer_id",
     "unparseable_date",
+    "implausible_date",
     "unparseable_amount",
     "cancellation",
     "non_positive_amount",
@@ -68,6 +69,9 @@ DEFAULT_CANCELLATION_VALUES: tuple[str, ...] = (
     "void",
     "voided",
 )
+
+# Status values that look like money going back (noted when not in cancellation_values).
+_REFUND_PATTERN = r"refund|return|charge.?back|reversal|reversed|dispute|rma\b|credit.?note"
 
 #: Share of non-empty dates (or amounts) that may fail to parse before the file is refused.
 _MAX_BAD_SHARE = 0.5
@@ -112,6 +116,13 @@ _AMOUNT_PATTERNS = {
 }
 _DELIMITERS = {",": "comma", ";": ";", "\t": "tab", "|": "|"}
 
+#: Text that pandas.read_csv reads as missing (its default ``na_values``, case-sensitive);
+#: the same text in a DataFrame is treated as missing too, so a CSV and its DataFrame agree.
+_PLACEHOLDERS: frozenset[str] = frozenset({
+    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+    "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
+})
+
 
 # --------------------------------------------------------------------------------------
 # Results
@@ -147,7 +158,7 @@ class Reconciliation:
     --------
     >>> rec = Reconciliation(rows_read=10, rows_kept=7, set_aside={"duplicate": 2, "cancellation": 1})
     >>> list(rec.set_aside.items())[:4]
-    [('missing_customer_id', 0), ('unparseable_date', 0), ('unparseable_amount', 0), ('cancellation', 1)]
+    [('missing_customer_id', 0), ('unparseable_date', 0), ('implausible_date', 0), ('unparseable_amount', 0)]
     >>> rec.rows_set_aside
     3
     >>> int(rec.to_frame()["rows"].sum()) == rec.rows_read
@@ -335,7 +346,7 @@ class TransactionData:
           total amount: 5.00
           ...
         Notes
-          [1] 1 row was set aside as an exact repeat of an earlier row and the log has no order id...
+          [1] 1 row was set aside as an exact repeat of an earlier row (same value in every column...
         """
         lines = [self.reconciliation.summary(), "Kept rows"]
         lines += [f"  {name}: {value}" for name, value in self._facts()]
@@ -452,6 +463,44 @@ def _read_text(path: Path, sep: str | None, encoding: str) -> tuple[pd.DataFrame
     return raw, header
 
 
+# File signatures of binary formats that get renamed .csv by mistake.
+_SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
+    (b"PK\x03\x04", "a ZIP archive (an Excel .xlsx workbook is one)",
+     "Open it in Excel and save the sheet as CSV (UTF-8), or read it with pandas.read_excel "
+     "and pass the DataFrame; a zipped CSV must end in .zip."),
+    (b"\xd0\xcf\x11\xe0", "an old Excel .xls workbook (OLE2)",
+     "Save the sheet as CSV (UTF-8), or read it with pandas.read_excel and pass the DataFrame."),
+    (b"\x89PNG", "a PNG image", "Pass the order-log file itself."),
+    (b"\xff\xd8\xff", "a JPEG image", "Pass the order-log file itself."),
+    (b"GIF8", "a GIF image", "Pass the order-log file itself."),
+    (b"%PDF", "a PDF document", "Export the data as CSV instead."),
+    (b"PAR1", "a Parquet file", "Rename it to .parquet."),
+    (b"\x1f\x8b", "a gzip-compressed file", "Rename it to end in .csv.gz."),
+)
+
+
+def _refuse_binary(path: Path, suffixes: list[str]) -> None:
+    """Refuse a binary file given as text, naming what it is (not an encoding problem)."""
+    if suffixes and suffixes[-1] in (".gz", ".bz2", ".zip", ".xz", ".zst"):
+        return
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    for magic, what, fix in _SIGNATURES:
+        if head.startswith(magic):
+            raise DataError(
+                f"{_WHERE}: {path.name!r} is not a text file: its first bytes {head[:4]!r} are "
+                f"those of {what}. read_transactions reads CSV/TSV text or Parquet. {fix}"
+            )
+    utf16 = head[:2] in (b"\xff\xfe", b"\xfe\xff") or head[1:2] == b"\x00" or head[:1] == b"\x00"
+    if b"\x00" in head and not utf16:
+        first_nul = head.index(b"\x00")
+        raise DataError(
+            f"{_WHERE}: {path.name!r} is not a text file: it holds NUL bytes (first at byte "
+            f"{first_nul:,}), so it is binary data, not CSV text. "
+            f"Pass the CSV/TSV export itself, or read the file with the program that wrote it."
+        )
+
+
 def _read_source(source: object, sep: str | None, encoding: str) -> tuple[pd.DataFrame, str, list[str] | None]:
     """Return (raw frame, name for messages, header as written or None)."""
     if isinstance(source, pd.DataFrame):
@@ -500,6 +549,7 @@ def _read_source(source: object, sep: str | None, encoding: str) -> tuple[pd.Dat
                 f"CSV/TXT, TSV/TAB (optionally compressed) and Parquet; read other formats with "
                 f"pandas and pass the DataFrame."
             )
+        _refuse_binary(path, suffixes)
         raw, header = _read_text(path, sep, encoding)
         return raw, path.name, header
     # Other dataframe libraries (Polars, PyArrow, ...) through Narwhals.
@@ -706,12 +756,13 @@ def _code_text(series: pd.Series) -> _Coded:
         arrow = None
     if arrow is not None:
         trimmed = pc.utf8_trim_whitespace(arrow)
-        trimmed = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+        placeholder = pc.is_in(trimmed, value_set=pa.array(sorted(_PLACEHOLDERS), trimmed.type))
+        trimmed = pc.if_else(placeholder, pa.scalar(None, pa.string()), trimmed)
         encoded = pc.dictionary_encode(trimmed).combine_chunks()
         codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
         return _Coded(codes=codes, uniques=pd.Series(pd.arrays.ArrowStringArray(encoded.dictionary)))
     stripped = text.str.strip()
-    codes, uniq = pd.factorize(stripped.mask(stripped == ""))
+    codes, uniq = pd.factorize(stripped.mask(stripped.isin(_PLACEHOLDERS)))
     return _Coded(codes=np.asarray(codes, dtype=np.int64), uniques=pd.Series(uniq, dtype="string"))
 
 
@@ -767,34 +818,27 @@ def _swap_day_month(fmt: str) -> str:
 
 def _parse_dates(
     series: pd.Series, date_format: str | None, dayfirst: bool
-) -> tuple[np.ndarray, str | None, bool, _Coded | None, str | None]:
+) -> tuple[np.ndarray, str | None, bool, _Coded | None, list[str]]:
     """Parse dates; return (datetime64[us] array, format used, zones converted to UTC?, coded
-    text or None, the day/month-swapped format when it parses the sample equally well)."""
+    text or None, notes on how the format was chosen)."""
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         index = pd.DatetimeIndex(series)
         had_tz = index.tz is not None
         if had_tz:
             index = index.tz_convert(None)
-        return index.as_unit("us").to_numpy(), None, had_tz, None, None
+        return index.as_unit("us").to_numpy(), None, had_tz, None, []
     coded = _code_text(series)
     uniques = coded.uniques.to_numpy(dtype=object)
     nat = np.datetime64("NaT", "us")
-    ambiguous = None
+    notes: list[str] = []
     if len(uniques) == 0:
-        return np.full(len(series), nat), date_format, False, coded, None
+        return np.full(len(series), nat), date_format, False, coded, notes
     if date_format is None:
-        sample = uniques[:500]
-        best, best_count = "ISO8601", -1
-        for fmt in _guess_formats(sample, dayfirst):
-            count = int(_to_datetime(sample, fmt)[0].notna().sum())
-            if count > best_count:
-                best, best_count = fmt, count
-            if count == len(sample):
-                break
-        date_format = best
-        swapped = _swap_day_month(best)
-        if swapped != best and int(_to_datetime(sample, swapped)[0].notna().sum()) == best_count:
-            ambiguous = swapped
+        numeric = _numeric_dates(uniques)
+        if numeric is not None:
+            parsed, label, note = numeric
+            return coded.take(parsed, nat), label, False, coded, [note]
+        date_format = _choose_format(coded, uniques, dayfirst, notes)
     try:
         parsed, had_tz = _to_datetime(uniques, date_format)
     except (ValueError, TypeError) as exc:
@@ -802,7 +846,110 @@ def _parse_dates(
             f"The 'date_format' parameter of {_WHERE} must be a strptime format such as "
             f"'%d/%m/%Y %H:%M', or 'ISO8601'. Got {date_format!r} instead ({exc})."
         ) from None
-    return coded.take(parsed.to_numpy(), nat), date_format, had_tz, coded, ambiguous
+    if had_tz:
+        text = coded.uniques[parsed.notna()]
+        zoned = text.str.contains(_ZONE, regex=True).to_numpy(dtype=bool)
+        if 0 < zoned.sum() < len(zoned):
+            notes.append(
+                f"Order dates mix values with a time zone ({int(zoned.sum()):,} distinct, e.g. "
+                f"{format_examples(text[zoned])}) and without ({int((~zoned).sum()):,}, e.g. "
+                f"{format_examples(text[~zoned])}); the zoned ones were converted to UTC and the "
+                f"others were taken as UTC already. If those are local times, convert the column "
+                f"to one convention before reading."
+            )
+    return coded.take(parsed.to_numpy(), nat), date_format, had_tz, coded, notes
+
+
+_ZONE = r"(?:Z|[+-]\d{2}:?\d{2})$"
+
+
+def _order_score(coded: _Coded, parsed: pd.DatetimeIndex) -> float:
+    """Share of consecutive dated rows (in source order) that do not go back in time."""
+    per_row = coded.take(parsed.to_numpy(), np.datetime64("NaT", "us"))
+    values = per_row[~np.isnat(per_row)].view("int64")
+    if len(values) < 2:
+        return 1.0
+    return float(np.mean(np.diff(values) >= 0))
+
+
+def _choose_format(coded: _Coded, uniques: np.ndarray, dayfirst: bool, notes: list[str]) -> str:
+    """The format that parses most distinct values; day/month settled on ALL of them."""
+    sample = uniques[:500]
+    best, best_count = "ISO8601", -1
+    for fmt in _guess_formats(sample, dayfirst):
+        count = int(_to_datetime(sample, fmt)[0].notna().sum())
+        if count > best_count:
+            best, best_count = fmt, count
+        if count == len(sample):
+            break
+    swapped = _swap_day_month(best)
+    if swapped == best:
+        return best
+    # The first 500 values can all have days <= 12; the later ones decide.
+    first, other = _to_datetime(uniques, best)[0], _to_datetime(uniques, swapped)[0]
+    n_first, n_other = int(first.notna().sum()), int(other.notna().sum())
+    if n_other > n_first:
+        notes.append(
+            f"Order dates read as {swapped!r}: of all {len(uniques):,} distinct values, "
+            f"{n_other:,} parse that way and {n_first:,} as {best!r}."
+        )
+        return swapped
+    if n_other < n_first or bool((first == other)[first.notna()].all()):
+        return best
+    score_first, score_other = _order_score(coded, first), _order_score(coded, other)
+    if abs(score_first - score_other) >= 0.05:
+        chosen, dropped = (best, swapped) if score_first > score_other else (swapped, best)
+        hi, lo = max(score_first, score_other), min(score_first, score_other)
+        notes.append(
+            f"Order dates are ambiguous: every value reads as {best!r} and as {swapped!r}. "
+            f"{chosen!r} was used because it keeps the rows in calendar order ({100 * hi:.0f}% of "
+            f"consecutive rows go forward in time, against {100 * lo:.0f}% with {dropped!r}). "
+            f"Pass date_format= (or dayfirst=) to choose."
+        )
+        return chosen
+    notes.append(
+        f"Order dates are ambiguous: every value reads as {best!r} and as {swapped!r}; "
+        f"{best!r} was used. Pass date_format= (or dayfirst=) to choose."
+    )
+    return best
+
+
+def _numeric_dates(uniques: np.ndarray) -> tuple[np.ndarray, str, str] | None:
+    """Dates written as plain numbers: Excel serial days or Unix epoch seconds/milliseconds.
+
+    Returns (per-unique datetime64[us], label, note), or None when the values are not all
+    numbers or look like YYYYMMDD (left to the formats).  Numbers of no known kind are refused.
+    """
+    numbers = pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce").to_numpy(dtype="float64")
+    if len(numbers) == 0 or not np.isfinite(numbers).all():
+        return None
+    if bool(((numbers >= 19000101) & (numbers <= 21001231) & (numbers == np.floor(numbers))).all()):
+        return None
+    low, high = float(numbers.min()), float(numbers.max())
+    example = format_examples(uniques, limit=1)
+    if 10_000 <= low and high <= 80_000:
+        when = pd.Timestamp("1899-12-30") + pd.to_timedelta(numbers, unit="D")
+        label, kind = "Excel serial days", "Excel serial day numbers (days since 1899-12-30)"
+    elif 1e8 <= low and high <= 4.2e9:
+        when = pd.to_datetime(numbers, unit="s")
+        label, kind = "Unix epoch seconds", "Unix epoch seconds (since 1970-01-01 UTC)"
+    elif 1e11 <= low and high <= 4.2e12:
+        when = pd.to_datetime(numbers, unit="ms")
+        label, kind = "Unix epoch milliseconds", "Unix epoch milliseconds (since 1970-01-01 UTC)"
+    else:
+        raise DataError(
+            f"{_WHERE}: column 'order_date' holds plain numbers ({low:g} .. {high:g}, e.g. "
+            f"{example}) that are neither YYYYMMDD, Excel serial days (10000-80000) nor Unix "
+            f"epoch seconds or milliseconds. Convert them to dates first (e.g. "
+            f"pd.to_datetime(..., unit=..., origin=...)) and pass the DataFrame, or pass "
+            f"date_format=."
+        )
+    parsed = pd.DatetimeIndex(when).as_unit("us")
+    note = (
+        f"Order dates were plain numbers, read as {kind}: {example} is "
+        f"{parsed[0]:%Y-%m-%d %H:%M}. If that is wrong, convert the column before reading."
+    )
+    return parsed.to_numpy(), label, note
 
 
 def _clean_amount_text(values: pd.Series, decimal: str) -> tuple[pd.Series, np.ndarray]:
@@ -869,21 +1016,21 @@ def _date_fix(examples: np.ndarray) -> str:
     return "Pass date_format= with the strptime format of your dates, e.g. '%d/%m/%Y %H:%M'."
 
 
-def _parse_as_of(as_of: object) -> pd.Timestamp | None:
-    if as_of is None:
-        return None
-    try:
-        ts = pd.Timestamp(as_of)
-    except (ValueError, TypeError):
-        ts = pd.NaT
-    if ts is pd.NaT or pd.isna(ts):
-        raise ParameterError(
-            f"The 'as_of' parameter of {_WHERE} must be a date or datetime (e.g. '2024-06-30' or "
-            f"pd.Timestamp('2024-06-30 18:00')). Got {as_of!r} (a {type(as_of).__name__}) instead."
-        ) from None
-    if ts.tzinfo is not None:
-        ts = ts.tz_convert(None)
-    return ts
+#: Dates before this are placeholders (1900-01-01, 0001-01-01 ...), not purchases.
+_EARLIEST_PLAUSIBLE = np.datetime64("1950-01-01", "us")
+_EPOCH_ZERO = np.datetime64("1970-01-01", "D")
+
+
+def _implausible(dates: np.ndarray, cutoff: pd.Timestamp | None) -> np.ndarray:
+    """Placeholder or impossible order dates (see rule 3 of :func:`read_transactions`)."""
+    if cutoff is not None:
+        latest = np.datetime64((cutoff.normalize() + pd.Timedelta(days=366)).as_unit("us"))
+    else:
+        latest = np.datetime64((pd.Timestamp.now().normalize() + pd.Timedelta(days=1)).as_unit("us"))
+    valid = ~np.isnat(dates)
+    out = valid & ((dates < _EARLIEST_PLAUSIBLE) | (dates >= latest))
+    out |= valid & (dates.astype("datetime64[D]") == _EPOCH_ZERO)
+    return out
 
 
 # --------------------------------------------------------------------------------------
@@ -925,7 +1072,11 @@ def read_transactions(
     date_format : str, optional
         strptime format of ``order_date`` (e.g. ``"%d/%m/%Y %H:%M"``).  Without it, ISO 8601
         is tried, then pandas' guess from the first values, then common formats; the one that
-        parses most values is used (and reported in ``TransactionData.date_format``).
+        parses most values is used (and reported in ``TransactionData.date_format``).  Day
+        first or month first is settled on all distinct values; when every value reads both
+        ways, the reading that keeps the rows in calendar order is used, and a note says so.
+        Plain numbers are read as Excel serial days (10000-80000) or Unix epoch seconds or
+        milliseconds, with a note; other plain numbers are refused.
     dayfirst : bool
         Prefer day-first readings of ambiguous dates such as 03/04/2024 (only without
         ``date_format``; the data decide when a day above 12 shows up).
@@ -958,7 +1109,8 @@ def read_transactions(
         When the source cannot be used: file not found, empty file (0 bytes or a header
         only), a wrong separator, text not in ``encoding``, a required column missing, a
         mapping to a column that does not exist, a column used twice, most dates (or amounts)
-        unparseable, or no usable row at all.
+        unparseable, dates written as plain numbers of no known kind, a binary file (a
+        workbook, an image ...) given as text, or no usable row at all.
     ParameterError
         When an argument breaks its rule (``as_of`` not a date, ``decimal`` not "." or ",",
         unknown keys in ``columns``).
@@ -967,8 +1119,10 @@ def read_transactions(
     -----
     Values are parsed as follows.  ``customer_id`` and ``order_id``: text, whitespace
     stripped, ids written as floats (``12345.0``) become ``"12345"``; empty means missing.
-    ``order_date``: time of day kept; values with time zones are converted to UTC and stored
-    without zone.  ``amount``: currency symbols (``$ € £ ¥ ₹ …``, ``元``) and three-letter
+    Text placeholders (``''``, ``'nan'``, ``'NULL'``, ``'None'``, ``'#N/A'``, ``'NA'`` … the
+    default ``na_values`` of :func:`pandas.read_csv`) are missing values, in a DataFrame as
+    in a CSV.  ``order_date``: time of day kept; values with time zones are converted to UTC
+    and stored without zone (a column mixing zoned and naive values gets a note).  ``amount``: currency symbols (``$ € £ ¥ ₹ …``, ``元``) and three-letter
     codes (``USD 12``), spaces and thousands separators are removed; ``(12.50)`` and
     ``12.50-`` are negative.
 
@@ -977,12 +1131,18 @@ def read_transactions(
 
     1. ``missing_customer_id`` — customer id empty or missing;
     2. ``unparseable_date`` — order date missing or not a date;
-    3. ``unparseable_amount`` — amount missing or not a number;
-    4. ``cancellation`` — ``status`` in ``cancellation_values``, ``order_id`` starting with
+    3. ``implausible_date`` — a placeholder or impossible date: before 1950 (1900-01-01 and
+       other spreadsheet zeros), on 1970-01-01 (Unix epoch zero, the usual "no date" of a
+       system export; a judgment call: a genuine order at that date is far less likely than a
+       placeholder), or in the future: more than a year after ``as_of``, or without
+       ``as_of`` after today;
+    4. ``unparseable_amount`` — amount missing or not a number;
+    5. ``cancellation`` — ``status`` in ``cancellation_values``, ``order_id`` starting with
        ``cancellation_prefix`` and a digit, or a negative ``quantity``;
-    5. ``non_positive_amount`` — amount ≤ 0 (returns and refunds are usually negative);
-    6. ``after_as_of`` — ordered after ``as_of``;
-    7. ``duplicate`` — same values on every mapped column (after parsing) as an earlier
+    6. ``non_positive_amount`` — amount ≤ 0 (returns and refunds are usually negative);
+    7. ``after_as_of`` — ordered after ``as_of``;
+    8. ``duplicate`` — same values on every mapped column (after parsing), and the same text on
+       every other column of the source, as an earlier
        kept row.
 
     A quantity that cannot be parsed does not set its row aside; it is kept as missing and
@@ -1015,6 +1175,38 @@ def read_transactions(
     >>> rec.rows_read == rec.rows_kept + rec.rows_set_aside
     True
     """
+    cancel_values, cutoff = _check_arguments(sep, decimal, cancellation_values, cancellation_prefix, as_of)
+    raw, source_name, label, mapping = _load(source, columns, sep, encoding)
+    parsed = _parse_columns(raw, mapping, date_format, dayfirst, decimal)
+    reason, facts = _apply_rules(parsed, raw, mapping, cutoff, cancel_values, cancellation_prefix,
+                                 drop_duplicates)
+    data, notes = _kept_rows(parsed, reason == -1)
+    rec = _reconcile(reason, source_name, label, mapping)
+    notes += _notes(parsed, facts, rec, data, raw, mapping, cancel_values)
+    logger.info(
+        "%s: %s: read %d rows, kept %d, set aside %d (%s)",
+        _WHERE, source_name, rec.rows_read, rec.rows_kept, rec.rows_set_aside,
+        ", ".join(f"{k} {v}" for k, v in rec.set_aside.items() if v) or "none",
+    )
+    return TransactionData(
+        data=data,
+        set_aside=_set_aside_rows(raw, reason),
+        reconciliation=rec,
+        columns=dict(mapping),
+        date_format=parsed.date_format,
+        notes=tuple(notes),
+    )
+
+
+# --------------------------------------------------------------------------------------
+# The stages of read_transactions
+# --------------------------------------------------------------------------------------
+
+
+def _check_arguments(
+    sep: object, decimal: object, cancellation_values: object, cancellation_prefix: object, as_of: object
+) -> tuple[set[str], pd.Timestamp | None]:
+    """Refuse bad arguments; return (casefolded cancellation values, as_of as a Timestamp)."""
     check_choice(decimal, "decimal", [".", ","], where=_WHERE)
     if sep is not None and (not isinstance(sep, str) or sep == ""):
         raise ParameterError(
@@ -1026,14 +1218,19 @@ def read_transactions(
             f"The 'cancellation_values' parameter of {_WHERE} must be a list of status values, "
             f"not one string. Got {cancellation_values!r}; pass [{cancellation_values!r}]."
         )
-    cancel_values = {str(v).strip().casefold() for v in cancellation_values}
+    cancel_values = {str(v).strip().casefold() for v in cancellation_values}  # type: ignore[union-attr]
     if cancellation_prefix is not None and (not isinstance(cancellation_prefix, str) or not cancellation_prefix):
         raise ParameterError(
             f"The 'cancellation_prefix' parameter of {_WHERE} must be a non-empty string or None. "
             f"Got {cancellation_prefix!r} instead."
         )
-    cutoff = _parse_as_of(as_of)
+    return cancel_values, parse_date(as_of, "as_of", where=_WHERE, optional=True)
 
+
+def _load(
+    source: object, columns: Mapping[str, object] | None, sep: str | None, encoding: str
+) -> tuple[pd.DataFrame, str, str, dict[str, object]]:
+    """Read the source and map its columns: (raw frame, source name, label for messages, mapping)."""
     raw, source_name, header = _read_source(source, sep, encoding)
     label = repr(source_name) if source_name != "DataFrame" else "the DataFrame"
     if len(raw) == 0:
@@ -1042,17 +1239,54 @@ def read_transactions(
             f"{_WHERE}: {label} {what} (columns: {list(raw.columns)}). Expected one row per "
             f"purchase; check the export's filters and date range."
         )
-    mapping = _resolve_columns(raw, columns, label, header)
-    n = len(raw)
+    return raw, source_name, label, _resolve_columns(raw, columns, label, header)
 
-    # ---- parse ------------------------------------------------------------------------
+
+@dataclass
+class _Parsed:
+    """The mapped columns, parsed: one value per source row."""
+
+    cid: _Coded
+    dates: np.ndarray
+    date_format: str | None
+    had_tz: bool
+    date_notes: list[str]
+    amounts: np.ndarray
+    quantity: np.ndarray | None
+    optional: dict[str, _Coded]
+
+    @property
+    def bad_date(self) -> np.ndarray:
+        return np.isnat(self.dates)
+
+
+def _parse_columns(
+    raw: pd.DataFrame, mapping: Mapping[str, object], date_format: str | None, dayfirst: bool, decimal: str
+) -> _Parsed:
+    """Parse every mapped column; refuse a date or amount column that is mostly unparseable."""
     cid = _id_codes(raw[mapping["customer_id"]])
-    dates, used_format, had_tz, date_coded, ambiguous = _parse_dates(
+    dates, used_format, had_tz, date_coded, date_notes = _parse_dates(
         raw[mapping["order_date"]], date_format, dayfirst
     )
     amounts, amount_coded = _parse_numbers(raw[mapping["amount"]], decimal)
-    bad_date = np.isnat(dates)
-    bad_amount = np.isnan(amounts)
+    _refuse_bad_shares(mapping, date_coded, np.isnat(dates), amount_coded, np.isnan(amounts),
+                       date_format, decimal)
+    quantity = None
+    if "quantity" in mapping:
+        quantity = _parse_numbers(raw[mapping["quantity"]], decimal)[0]
+    optional = {
+        name: (_id_codes if name == "order_id" else _code_text)(raw[mapping[name]])
+        for name in ("order_id", "channel", "status")
+        if name in mapping
+    }
+    return _Parsed(cid, dates, used_format, had_tz, date_notes, amounts, quantity, optional)
+
+
+def _refuse_bad_shares(
+    mapping: Mapping[str, object], date_coded: _Coded | None, bad_date: np.ndarray,
+    amount_coded: _Coded | None, bad_amount: np.ndarray, date_format: str | None, decimal: str,
+) -> None:
+    """More than half the non-empty dates (or amounts) unparseable is a format problem."""
     if date_coded is not None:
         present = ~date_coded.missing
         bad_present = bad_date & present
@@ -1079,25 +1313,56 @@ def read_transactions(
                 f"thousands separators are removed).",
                 fix,
             )
-    quantity = None
-    if "quantity" in mapping:
-        quantity = _parse_numbers(raw[mapping["quantity"]], decimal)[0]
-    optional = {
-        name: (_id_codes if name == "order_id" else _code_text)(raw[mapping[name]])
-        for name in ("order_id", "channel", "status")
-        if name in mapping
-    }
 
-    # ---- rules, first match wins --------------------------------------------------------
+
+def _apply_rules(
+    parsed: _Parsed, raw: pd.DataFrame, mapping: Mapping[str, object], cutoff: pd.Timestamp | None,
+    cancel_values: set[str], cancellation_prefix: str | None, drop_duplicates: bool,
+) -> tuple[np.ndarray, dict[str, object]]:
+    """One reason code per row (-1 = kept), first matching rule wins; and facts for the notes."""
+    n = len(raw)
     reason = np.full(n, -1, dtype=np.int8)
+    facts: dict[str, object] = {}
 
-    def assign(mask: np.ndarray, code: int) -> None:
-        reason[mask & (reason == -1)] = code
+    def assign(mask: np.ndarray, name: str) -> None:
+        reason[mask & (reason == -1)] = REASONS.index(name)
 
-    assign(cid.missing, 0)
-    assign(bad_date, 1)
-    assign(bad_amount, 2)
-    cancelled = np.zeros(n, dtype=bool)
+    bad_date, dates, optional = parsed.bad_date, parsed.dates, parsed.optional
+    assign(parsed.cid.missing, "missing_customer_id")
+    assign(bad_date, "unparseable_date")
+    assign(_implausible(dates, cutoff) & ~bad_date, "implausible_date")
+    assign(np.isnan(parsed.amounts), "unparseable_amount")
+    assign(_cancelled(parsed, cancel_values, cancellation_prefix), "cancellation")
+    assign(np.nan_to_num(parsed.amounts, nan=1.0) <= 0, "non_positive_amount")
+    if cutoff is not None:
+        if cutoff == cutoff.normalize():
+            after = dates >= np.datetime64((cutoff + pd.Timedelta(days=1)).as_unit("us"))
+        else:
+            after = dates > np.datetime64(cutoff.as_unit("us"))
+        assign(after & ~bad_date, "after_as_of")
+    if drop_duplicates:
+        candidates = np.flatnonzero(reason == -1)
+        # Same values on every mapped column, compared through codes and numbers ...
+        keys = {"customer_id": parsed.cid.codes, "order_date": dates.view("int64"), "amount": parsed.amounts}
+        keys.update({name: coded.codes for name, coded in optional.items()})
+        if parsed.quantity is not None:
+            keys["quantity"] = parsed.quantity
+        # ... and the same text on every other column of the source: the WHOLE row is compared.
+        mapped_labels = set(mapping.values())
+        others = [c for c in raw.columns if c not in mapped_labels]
+        for i, label in enumerate(others):
+            keys[f"_other{i}"] = _code_text(raw[label]).codes
+        key_frame = pd.DataFrame({k: v[candidates] for k, v in keys.items()})
+        dup = key_frame.duplicated(keep="first").to_numpy()
+        reason[candidates[dup]] = REASONS.index("duplicate")
+        facts["compared"] = ", ".join(repr(str(c)) for c in [*mapping.values(), *others])
+    return reason, facts
+
+
+def _cancelled(parsed: _Parsed, cancel_values: set[str], cancellation_prefix: str | None) -> np.ndarray:
+    """Rows marked as cancellations by status, order-id prefix or a negative quantity."""
+    optional = parsed.optional
+    cancelled = np.zeros(len(parsed.dates), dtype=bool)
     if "status" in optional and cancel_values:
         status = optional["status"]
         hit = status.uniques.str.casefold().isin(cancel_values).to_numpy(dtype=bool)
@@ -1107,42 +1372,27 @@ def read_transactions(
         pattern = "^" + re.escape(cancellation_prefix) + r"\d"
         hit = order_id.uniques.str.contains(pattern, regex=True).to_numpy(dtype=bool)
         cancelled |= order_id.take(hit, False)
-    if quantity is not None:
-        cancelled |= np.nan_to_num(quantity, nan=0.0) < 0
-    assign(cancelled, 3)
-    assign(np.nan_to_num(amounts, nan=1.0) <= 0, 4)
-    if cutoff is not None:
-        if cutoff == cutoff.normalize():
-            after = dates >= np.datetime64((cutoff + pd.Timedelta(days=1)).as_unit("us"))
-        else:
-            after = dates > np.datetime64(cutoff.as_unit("us"))
-        assign(after & ~bad_date, 5)
-    if drop_duplicates:
-        candidates = np.flatnonzero(reason == -1)
-        # Same values on every mapped column, compared through codes and numbers.
-        keys = {"customer_id": cid.codes, "order_date": dates.view("int64"), "amount": amounts}
-        keys.update({name: coded.codes for name, coded in optional.items()})
-        if quantity is not None:
-            keys["quantity"] = quantity
-        key_frame = pd.DataFrame({k: v[candidates] for k, v in keys.items()})
-        dup = key_frame.duplicated(keep="first").to_numpy()
-        reason[candidates[dup]] = 6
+    if parsed.quantity is not None:
+        cancelled |= np.nan_to_num(parsed.quantity, nan=0.0) < 0
+    return cancelled
 
-    keep = reason == -1
+
+def _kept_rows(parsed: _Parsed, keep: np.ndarray) -> tuple[pd.DataFrame, list[str]]:
+    """The kept rows with canonical typed columns, and a note on unparseable quantities."""
     kept = np.flatnonzero(keep)
     out: dict[str, object] = {
-        "customer_id": cid.strings().take(kept),
-        "order_date": dates[kept],
-        "amount": amounts[kept],
+        "customer_id": parsed.cid.strings().take(kept),
+        "order_date": parsed.dates[kept],
+        "amount": parsed.amounts[kept],
     }
     for name in ("order_id", "quantity", "channel", "status"):
-        if name == "quantity" and quantity is not None:
-            out[name] = quantity[kept]
-        elif name in optional:
-            out[name] = optional[name].strings().take(kept)
+        if name == "quantity" and parsed.quantity is not None:
+            out[name] = parsed.quantity[kept]
+        elif name in parsed.optional:
+            out[name] = parsed.optional[name].strings().take(kept)
     data = pd.DataFrame(out, index=pd.RangeIndex(len(kept)))
     notes: list[str] = []
-    if quantity is not None:
+    if parsed.quantity is not None:
         q = data["quantity"].to_numpy(dtype="float64", na_value=np.nan)
         finite = q[np.isfinite(q)]
         as_float = pd.array(np.where(np.isfinite(q), q, np.nan), dtype="Float64")
@@ -1154,19 +1404,29 @@ def read_transactions(
                 f"{n_bad_q:,} kept row{'s' if n_bad_q != 1 else ''} had an empty or unparseable "
                 f"quantity; kept with quantity missing."
             )
+    return data, notes
 
-    positions = np.flatnonzero(~keep)
+
+def _set_aside_rows(raw: pd.DataFrame, reason: np.ndarray) -> pd.DataFrame:
+    """The source rows not kept, unchanged, preceded by row_number and reason."""
+    positions = np.flatnonzero(reason != -1)
     aside = raw.iloc[positions].reset_index(drop=True)
     for extra in ("row_number", "reason"):
         if extra in aside.columns:
             aside = aside.rename(columns={extra: f"{extra}_original"})
     aside.insert(0, "reason", pd.Categorical.from_codes(reason[positions], categories=list(REASONS)))
     aside.insert(0, "row_number", positions.astype("int64"))
+    return aside
 
-    counts = np.bincount(reason[~keep].astype(np.int64), minlength=len(REASONS))
+
+def _reconcile(reason: np.ndarray, source_name: str, label: str, mapping: Mapping[str, object]) -> Reconciliation:
+    """Count the outcomes; refuse a source in which no row is usable."""
+    n = len(reason)
+    aside = reason[reason != -1].astype(np.int64)
+    counts = np.bincount(aside, minlength=len(REASONS))
     rec = Reconciliation(
         rows_read=n,
-        rows_kept=int(keep.sum()),
+        rows_kept=n - len(aside),
         set_aside={r: int(c) for r, c in zip(REASONS, counts, strict=True)},
         source=source_name,
     )
@@ -1175,35 +1435,56 @@ def read_transactions(
             f"{_WHERE}: no usable row in {label}: all {n:,} rows were set aside. Check the "
             f"column mapping ({mapping}) and the rules below; the reasons:\n{rec.summary()}"
         )
-    if ambiguous is not None:
-        notes.append(
-            f"Order dates are ambiguous: every value reads as {used_format!r} and as "
-            f"{ambiguous!r}; {used_format!r} was used. Pass date_format= (or dayfirst=) to choose."
-        )
-    if had_tz:
+    return rec
+
+
+def _notes(
+    parsed: _Parsed, facts: Mapping[str, object], rec: Reconciliation, data: pd.DataFrame,
+    raw: pd.DataFrame, mapping: Mapping[str, object], cancel_values: set[str],
+) -> list[str]:
+    """Caveats worth a look, in a fixed order."""
+    notes = list(parsed.date_notes)
+    if "status" in parsed.optional:
+        status = parsed.optional["status"]
+        folded = status.uniques.str.casefold()
+        looks = folded.str.contains(_REFUND_PATTERN, regex=True).to_numpy(dtype=bool)
+        looks &= ~folded.isin(cancel_values).to_numpy(dtype=bool)
+        refund_like = [str(v) for v in status.uniques[looks]]
+        n_refund_like = int(status.take(looks, False).sum())
+        if refund_like:
+            notes.append(
+                f"{n_refund_like:,} row{'s' if n_refund_like != 1 else ''} have a status that looks "
+                f"like a refund, return or charge-back: {format_examples(refund_like, limit=10)}. "
+                f"They were not treated as cancellations (cancellation_values="
+                f"{sorted(cancel_values)}); a positive amount was kept. To set them aside, pass "
+                f"cancellation_values=[*DEFAULT_CANCELLATION_VALUES, {refund_like[0]!r}, ...]."
+            )
+    if parsed.had_tz:
         notes.append("Order dates carried time zones; they were converted to UTC and stored without zone.")
     n_dup = rec.set_aside["duplicate"]
     if n_dup and "order_id" not in mapping:
         notes.append(
             f"{n_dup:,} row{'s were' if n_dup != 1 else ' was'} set aside as an exact repeat of "
-            f"an earlier row and the log has no order id; if identical purchases are genuine, "
-            f"pass drop_duplicates=False."
+            f"an earlier row (same value in every column: {facts['compared']}) and the log has no "
+            f"order id; if identical purchases are genuine, pass drop_duplicates=False."
         )
-    if rec.rows_set_aside > 0.05 * n:
+    if "order_id" not in mapping:
+        # Several kept rows of one customer at one moment: an order-line (one row per item) export.
+        n_lines = int(data.duplicated(["customer_id", "order_date"], keep=False).sum())
+        if n_lines:
+            guess = _suggest("order_id", list(raw.columns), mapping.values())
+            ask = (f"pass columns={{'order_id': {guess!r}}}" if guess is not None else
+                   "pass its order-id column with columns={'order_id': ...}")
+            notes.append(
+                f"The log has no order id and {n_lines:,} kept rows share their customer and "
+                f"order time with another row: it looks like an order-line export (one row per "
+                f"item). The lines were kept (rows that differ in any column are not repeats); "
+                f"crmlib.engine.rfm_summary sums a customer's lines into one purchase per day. "
+                f"To count orders rather than customer-days, {ask}."
+            )
+    if rec.rows_set_aside > 0.05 * rec.rows_read:
         notes.append(
-            f"{100 * rec.rows_set_aside / n:.1f}% of the rows were set aside; inspect .set_aside "
-            f"(row_number, reason) before analysing."
+            f"{100 * rec.rows_set_aside / rec.rows_read:.1f}% of the rows were set aside; inspect "
+            f".set_aside (row_number, reason) before analysing."
         )
-    logger.info(
-        "%s: %s: read %d rows, kept %d, set aside %d (%s)",
-        _WHERE, source_name, n, rec.rows_kept, rec.rows_set_aside,
-        ", ".join(f"{k} {v}" for k, v in rec.set_aside.items() if v) or "none",
-    )
-    return TransactionData(
-        data=data,
-        set_aside=aside,
-        reconciliation=rec,
-        columns=dict(mapping),
-        date_format=used_format,
-        notes=tuple(notes),
-    )
+    return notes
