@@ -227,10 +227,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     shown = result.html_path or result.ipynb_path
     if result.status != "ok":
         print(f"failed: {result.name} — {result.message}", file=sys.stderr)
-    counts = {s: int(result.status == s) for s in ("ok", "failed", "invalid")}
-    line = "1 report: " + ", ".join(f"{n} {s}" for s, n in counts.items())
-    if shown is not None:
-        line += f" — {reports._terminal_path(shown)}"
+    line = reports.status_line([result], shown)
     print(f"{line} ({result.duration_s:.1f} s)")
     return 0 if result.status == "ok" else 1
 

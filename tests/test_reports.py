@@ -401,7 +401,7 @@ def test_missing_jobs_file(tmp_path):
 @given(st.text(min_size=0, max_size=60))
 def test_default_names_are_always_safe_file_stems(value):
     nb_path = FIXTURES / "failing.ipynb"
-    from crmlib.reports import _NAME_RE, _default_name
+    from crmlib.reports._run import _NAME_RE, _default_name
 
     name = _default_name(nb_path, {"label": value, "n": 3}, {})
     assert _NAME_RE.match(name) and len(name) <= 90
