@@ -732,12 +732,51 @@ class _Coded:
 
     def examples(self, mask: np.ndarray, limit: int = 3) -> list[str]:
         """Up to ``limit`` distinct values at the rows of ``mask`` (in order of appearance)."""
-        codes = pd.unique(self.codes[mask & (self.codes >= 0)])[:limit]
-        return [str(self.uniques.iloc[c]) for c in codes]
+        # Codes are not always one per distinct text (see _code_text(near_unique=True)).
+        codes = pd.unique(self.codes[mask & (self.codes >= 0)])[: 100 * limit]
+        return list(dict.fromkeys(str(self.uniques.iloc[c]) for c in codes))[:limit]
 
 
-def _code_text(series: pd.Series) -> _Coded:
-    """Strip a column's values as text and factorize them; empty strings count as missing."""
+def _find_libc() -> object:
+    try:
+        import ctypes
+        import ctypes.util
+
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim  # noqa: B018 - glibc only
+        return libc
+    except (OSError, AttributeError):
+        return None
+
+
+_LIBC = _find_libc()
+
+
+def _release_memory() -> None:
+    """Hand the memory Arrow's allocator keeps after large temporaries back to the system.
+
+    Arrow's default pool (mimalloc or jemalloc) retains freed pages for reuse; between the
+    stages of a large read they would otherwise count towards the peak.
+    """
+    pa.default_memory_pool().release_unused()
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+#: Rows sampled to decide whether a column is nearly unique (see _code_text).
+_UNIQUE_SAMPLE = 1 << 16
+
+
+def _code_text(series: pd.Series, *, near_unique: bool = False, unique: bool = False) -> _Coded:
+    """Strip a column's values as text and factorize them; empty strings count as missing.
+
+    With ``near_unique=True``, a column whose sampled values are at least 90% distinct
+    (timestamps to the second) is coded row by row instead: the same text may then carry
+    several codes, which saves the hash table of a factorization that would find almost no
+    repeats.  Use it only where codes are not compared (dates are compared as dates).
+    ``unique=True`` says the values are meant to be distinct (order ids): they are factorized
+    by sorting, which needs far less memory than hashing millions of distinct values.
+    """
     if pd.api.types.is_float_dtype(series.dtype):
         # Ids and dates stored as floats: 12345.0 -> "12345".
         values = series.to_numpy(dtype="float64", na_value=np.nan)
@@ -755,20 +794,76 @@ def _code_text(series: pd.Series) -> _Coded:
     except (TypeError, ValueError, pa.ArrowException):  # not Arrow-backed: pandas path
         arrow = None
     if arrow is not None:
-        trimmed = pc.utf8_trim_whitespace(arrow)
-        placeholder = pc.is_in(trimmed, value_set=pa.array(sorted(_PLACEHOLDERS), trimmed.type))
-        trimmed = pc.if_else(placeholder, pa.scalar(None, pa.string()), trimmed)
-        encoded = pc.dictionary_encode(trimmed).combine_chunks()
-        codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-        return _Coded(codes=codes, uniques=pd.Series(pd.arrays.ArrowStringArray(encoded.dictionary)))
+        if near_unique and len(arrow) > _UNIQUE_SAMPLE:
+            distinct = pc.count_distinct(arrow.slice(0, _UNIQUE_SAMPLE)).as_py() / _UNIQUE_SAMPLE
+            if distinct >= 0.9:
+                return _code_rows(arrow)
+        # Encode first, then clean the (usually far fewer) distinct values: no full-length
+        # copies of the text, which matters for a 20M-row export.
+        indices, dictionary = _encode(arrow, by_sorting=unique)
+        cleaned = pc.utf8_trim_whitespace(dictionary)
+        placeholder = pc.is_in(cleaned, value_set=pa.array(sorted(_PLACEHOLDERS), cleaned.type))
+        cleaned = pc.if_else(placeholder, pa.scalar(None, pa.string()), cleaned)
+        if not pc.equal(cleaned, dictionary).fill_null(False).to_numpy(zero_copy_only=False).all():
+            # Trimming merged values ("C1" and " C1 ") or emptied some: re-encode the dictionary.
+            remap, dictionary = _encode(cleaned, by_sorting=unique)
+            indices = np.append(remap, np.int32(-1))[indices]
+        _release_memory()
+        return _Coded(codes=indices.astype(np.int32, copy=False),
+                      uniques=pd.Series(pd.arrays.ArrowStringArray(dictionary)))
     stripped = text.str.strip()
     codes, uniq = pd.factorize(stripped.mask(stripped.isin(_PLACEHOLDERS)))
     return _Coded(codes=np.asarray(codes, dtype=np.int64), uniques=pd.Series(uniq, dtype="string"))
 
 
-def _id_codes(series: pd.Series) -> _Coded:
+def _encode(values: pa.Array | pa.ChunkedArray, *, by_sorting: bool) -> tuple[np.ndarray, pa.Array]:
+    """Factorize text: (int32 codes, -1 for null; the distinct values).
+
+    ``by_sorting`` suits a column of mostly distinct values (order ids): Arrow's dictionary
+    encoding keeps a hash table of every distinct value, about five times the size of such a
+    column, while sorting needs one index array and one sorted copy.  With few distinct
+    values (customer ids, statuses) the hash table is small and faster than a sort.
+    """
+    if not by_sorting:
+        encoded = pc.dictionary_encode(values)
+        if isinstance(encoded, pa.ChunkedArray):
+            encoded = encoded.combine_chunks()
+        return encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False), encoded.dictionary
+    n = len(values)
+    n_valid = n - values.null_count
+    order = pc.sort_indices(values).to_numpy()[:n_valid]  # nulls are placed last
+    ranked = values.take(pa.array(order))
+    if isinstance(ranked, pa.ChunkedArray):
+        ranked = ranked.combine_chunks()
+    starts = np.ones(n_valid, dtype=bool)
+    if n_valid > 1:
+        starts[1:] = pc.not_equal(ranked.slice(1), ranked.slice(0, n_valid - 1)).to_numpy(
+            zero_copy_only=False)
+    dictionary = ranked.filter(pa.array(starts))
+    del ranked
+    codes = np.full(n, -1, dtype=np.int32)
+    codes[order] = np.cumsum(starts, dtype=np.int64) - 1
+    return codes, dictionary
+
+
+def _code_rows(arrow: pa.ChunkedArray) -> _Coded:
+    """Code each present value by its row (see _code_text): uniques are the cleaned rows."""
+    padded = pc.any(pc.match_substring_regex(arrow, r"^\s|\s$")).as_py()
+    cleaned = pc.utf8_trim_whitespace(arrow) if padded else arrow  # copy only when needed
+    placeholder = pc.is_in(cleaned, value_set=pa.array(sorted(_PLACEHOLDERS), cleaned.type))
+    present = pc.and_(pc.is_valid(cleaned), pc.invert(placeholder)).to_numpy(zero_copy_only=False)
+    uniques = cleaned if present.all() else cleaned.filter(pa.array(present))
+    uniques = uniques.combine_chunks()
+    del cleaned
+    codes = np.cumsum(present, dtype=np.int64).astype(np.int32) - 1
+    codes[~present] = -1
+    _release_memory()
+    return _Coded(codes=codes, uniques=pd.Series(pd.arrays.ArrowStringArray(uniques)))
+
+
+def _id_codes(series: pd.Series, *, unique: bool = False) -> _Coded:
     """Like :func:`_code_text`, and ids written as floats ("17850.0") lose the ".0"."""
-    coded = _code_text(series)
+    coded = _code_text(series, unique=unique)
     fixed = coded.uniques.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
     if bool((fixed != coded.uniques).any()):
         codes, uniq = pd.factorize(fixed)
@@ -790,6 +885,51 @@ def _to_datetime(values: np.ndarray, fmt: str) -> tuple[pd.DatetimeIndex, bool]:
     if had_tz:
         index = index.tz_convert(None)
     return index.as_unit("us"), had_tz
+
+
+#: ISO 8601 text without a zone that Arrow's string-to-timestamp cast reads exactly as
+#: ``pd.to_datetime(format="ISO8601")`` does (checked in tests/test_loaders_memory.py).
+_PLAIN_ISO = r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}(?::\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?)?$"
+#: Distinct values parsed per call: bounds the Python objects alive at once.
+_DATE_CHUNK = 1 << 16
+
+
+def _dates_of(uniques: pd.Series, fmt: str) -> tuple[np.ndarray, bool]:
+    """Parse every distinct value with one format: (datetime64[us] array, zones seen?).
+
+    Works in chunks so that a 3M-value column never becomes 3M Python strings at once.  With
+    ``fmt="ISO8601"``, plain ISO values go through Arrow's cast (no Python objects); a chunk
+    the cast refuses (an impossible date such as 2024-02-30) and every other value go through
+    :func:`pandas.to_datetime`, which decides what is a date.
+    """
+    out = np.full(len(uniques), np.datetime64("NaT", "us"))
+    if len(uniques) == 0:
+        return out, False
+    arrow = pa.chunked_array(pa.array(uniques.array)).combine_chunks()
+    plain = np.zeros(len(uniques), dtype=bool)
+    if fmt == "ISO8601":
+        plain = pc.match_substring_regex(arrow, _PLAIN_ISO).to_numpy(zero_copy_only=False)
+    had_tz = False
+    for start in range(0, len(uniques), _DATE_CHUNK):
+        stop = min(start + _DATE_CHUNK, len(uniques))
+        fast = plain[start:stop]
+        groups = [~fast]
+        if fast.any():
+            rows = np.flatnonzero(fast) + start
+            try:
+                cast = pc.cast(arrow.take(pa.array(rows)), pa.timestamp("us"))
+                out[rows] = cast.to_numpy(zero_copy_only=False)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                # Kept apart from the other values: pandas picks one resolution per call.
+                groups.append(fast)
+        for group in groups:
+            if group.any():
+                rows = np.flatnonzero(group) + start
+                values = arrow.take(pa.array(rows)).to_numpy(zero_copy_only=False)
+                parsed, tz = _to_datetime(values, fmt)
+                out[rows] = parsed.to_numpy()
+                had_tz |= tz
+    return out, had_tz
 
 
 def _guess_formats(values: np.ndarray, dayfirst: bool) -> list[str]:
@@ -827,8 +967,8 @@ def _parse_dates(
         if had_tz:
             index = index.tz_convert(None)
         return index.as_unit("us").to_numpy(), None, had_tz, None, []
-    coded = _code_text(series)
-    uniques = coded.uniques.to_numpy(dtype=object)
+    coded = _code_text(series, near_unique=True)
+    uniques = coded.uniques
     nat = np.datetime64("NaT", "us")
     notes: list[str] = []
     if len(uniques) == 0:
@@ -840,41 +980,41 @@ def _parse_dates(
             return coded.take(parsed, nat), label, False, coded, [note]
         date_format = _choose_format(coded, uniques, dayfirst, notes)
     try:
-        parsed, had_tz = _to_datetime(uniques, date_format)
+        parsed, had_tz = _dates_of(uniques, date_format)
     except (ValueError, TypeError) as exc:
         raise ParameterError(
             f"The 'date_format' parameter of {_WHERE} must be a strptime format such as "
             f"'%d/%m/%Y %H:%M', or 'ISO8601'. Got {date_format!r} instead ({exc})."
         ) from None
     if had_tz:
-        text = coded.uniques[parsed.notna()]
+        text = coded.uniques[~np.isnat(parsed)]
         zoned = text.str.contains(_ZONE, regex=True).to_numpy(dtype=bool)
         if 0 < zoned.sum() < len(zoned):
             notes.append(
-                f"Order dates mix values with a time zone ({int(zoned.sum()):,} distinct, e.g. "
-                f"{format_examples(text[zoned])}) and without ({int((~zoned).sum()):,}, e.g. "
+                f"Order dates mix values with a time zone ({text[zoned].nunique():,} distinct, e.g. "
+                f"{format_examples(text[zoned])}) and without ({text[~zoned].nunique():,}, e.g. "
                 f"{format_examples(text[~zoned])}); the zoned ones were converted to UTC and the "
                 f"others were taken as UTC already. If those are local times, convert the column "
                 f"to one convention before reading."
             )
-    return coded.take(parsed.to_numpy(), nat), date_format, had_tz, coded, notes
+    return coded.take(parsed, nat), date_format, had_tz, coded, notes
 
 
 _ZONE = r"(?:Z|[+-]\d{2}:?\d{2})$"
 
 
-def _order_score(coded: _Coded, parsed: pd.DatetimeIndex) -> float:
+def _order_score(coded: _Coded, parsed: np.ndarray) -> float:
     """Share of consecutive dated rows (in source order) that do not go back in time."""
-    per_row = coded.take(parsed.to_numpy(), np.datetime64("NaT", "us"))
+    per_row = coded.take(parsed, np.datetime64("NaT", "us"))
     values = per_row[~np.isnat(per_row)].view("int64")
     if len(values) < 2:
         return 1.0
     return float(np.mean(np.diff(values) >= 0))
 
 
-def _choose_format(coded: _Coded, uniques: np.ndarray, dayfirst: bool, notes: list[str]) -> str:
+def _choose_format(coded: _Coded, uniques: pd.Series, dayfirst: bool, notes: list[str]) -> str:
     """The format that parses most distinct values; day/month settled on ALL of them."""
-    sample = uniques[:500]
+    sample = uniques.iloc[:500].to_numpy(dtype=object)
     best, best_count = "ISO8601", -1
     for fmt in _guess_formats(sample, dayfirst):
         count = int(_to_datetime(sample, fmt)[0].notna().sum())
@@ -886,15 +1026,15 @@ def _choose_format(coded: _Coded, uniques: np.ndarray, dayfirst: bool, notes: li
     if swapped == best:
         return best
     # The first 500 values can all have days <= 12; the later ones decide.
-    first, other = _to_datetime(uniques, best)[0], _to_datetime(uniques, swapped)[0]
-    n_first, n_other = int(first.notna().sum()), int(other.notna().sum())
+    first, other = _dates_of(uniques, best)[0], _dates_of(uniques, swapped)[0]
+    n_first, n_other = int((~np.isnat(first)).sum()), int((~np.isnat(other)).sum())
     if n_other > n_first:
         notes.append(
             f"Order dates read as {swapped!r}: of all {len(uniques):,} distinct values, "
             f"{n_other:,} parse that way and {n_first:,} as {best!r}."
         )
         return swapped
-    if n_other < n_first or bool((first == other)[first.notna()].all()):
+    if n_other < n_first or bool((first == other)[~np.isnat(first)].all()):
         return best
     score_first, score_other = _order_score(coded, first), _order_score(coded, other)
     if abs(score_first - score_other) >= 0.05:
@@ -914,19 +1054,25 @@ def _choose_format(coded: _Coded, uniques: np.ndarray, dayfirst: bool, notes: li
     return best
 
 
-def _numeric_dates(uniques: np.ndarray) -> tuple[np.ndarray, str, str] | None:
+_PLAIN_NUMBER = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
+
+
+def _numeric_dates(uniques: pd.Series) -> tuple[np.ndarray, str, str] | None:
     """Dates written as plain numbers: Excel serial days or Unix epoch seconds/milliseconds.
 
     Returns (per-unique datetime64[us], label, note), or None when the values are not all
     numbers or look like YYYYMMDD (left to the formats).  Numbers of no known kind are refused.
     """
-    numbers = pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce").to_numpy(dtype="float64")
-    if len(numbers) == 0 or not np.isfinite(numbers).all():
+    arrow = pa.chunked_array(pa.array(uniques.array))
+    if len(uniques) == 0 or not pc.all(pc.match_substring_regex(arrow, _PLAIN_NUMBER)).as_py():
+        return None
+    numbers = pc.cast(arrow, pa.float64()).to_numpy()
+    if not np.isfinite(numbers).all():
         return None
     if bool(((numbers >= 19000101) & (numbers <= 21001231) & (numbers == np.floor(numbers))).all()):
         return None
     low, high = float(numbers.min()), float(numbers.max())
-    example = format_examples(uniques, limit=1)
+    example = format_examples(uniques.iloc[:1].tolist(), limit=1)
     if 10_000 <= low and high <= 80_000:
         when = pd.Timestamp("1899-12-30") + pd.to_timedelta(numbers, unit="D")
         label, kind = "Excel serial days", "Excel serial day numbers (days since 1899-12-30)"
@@ -1180,9 +1326,13 @@ def read_transactions(
     parsed = _parse_columns(raw, mapping, date_format, dayfirst, decimal)
     reason, facts = _apply_rules(parsed, raw, mapping, cutoff, cancel_values, cancellation_prefix,
                                  drop_duplicates)
-    data, notes = _kept_rows(parsed, reason == -1)
     rec = _reconcile(reason, source_name, label, mapping)
-    notes += _notes(parsed, facts, rec, data, raw, mapping, cancel_values)
+    set_aside, source_columns = _set_aside_rows(raw, reason), list(raw.columns)
+    del raw  # a file's text is not needed any more: free it before the typed copy is built
+    _release_memory()
+    data, notes = _kept_rows(parsed, reason == -1)
+    _release_memory()
+    notes += _notes(parsed, facts, rec, data, source_columns, mapping, cancel_values)
     logger.info(
         "%s: %s: read %d rows, kept %d, set aside %d (%s)",
         _WHERE, source_name, rec.rows_read, rec.rows_kept, rec.rows_set_aside,
@@ -1190,7 +1340,7 @@ def read_transactions(
     )
     return TransactionData(
         data=data,
-        set_aside=_set_aside_rows(raw, reason),
+        set_aside=set_aside,
         reconciliation=rec,
         columns=dict(mapping),
         date_format=parsed.date_format,
@@ -1275,7 +1425,7 @@ def _parse_columns(
     if "quantity" in mapping:
         quantity = _parse_numbers(raw[mapping["quantity"]], decimal)[0]
     optional = {
-        name: (_id_codes if name == "order_id" else _code_text)(raw[mapping[name]])
+        name: _id_codes(raw[mapping[name]], unique=True) if name == "order_id" else _code_text(raw[mapping[name]])
         for name in ("order_id", "channel", "status")
         if name in mapping
     }
@@ -1352,11 +1502,55 @@ def _apply_rules(
         others = [c for c in raw.columns if c not in mapped_labels]
         for i, label in enumerate(others):
             keys[f"_other{i}"] = _code_text(raw[label]).codes
-        key_frame = pd.DataFrame({k: v[candidates] for k, v in keys.items()})
-        dup = key_frame.duplicated(keep="first").to_numpy()
-        reason[candidates[dup]] = REASONS.index("duplicate")
+        reason[_repeats(list(keys.values()), candidates)] = REASONS.index("duplicate")
         facts["compared"] = ", ".join(repr(str(c)) for c in [*mapping.values(), *others])
     return reason, facts
+
+
+def _row_hash(columns: list[np.ndarray], rows: np.ndarray) -> np.ndarray:
+    """One 64-bit hash per selected row of the key columns (equal rows, equal hashes)."""
+    hashed = np.zeros(len(rows), dtype=np.uint64)
+    for column in columns:
+        hashed *= np.uint64(0x100000001B3)
+        hashed ^= pd.util.hash_array(column[rows], categorize=False)
+    return hashed
+
+
+def _repeats(columns: list[np.ndarray], rows: np.ndarray) -> np.ndarray:
+    """Of ``rows``, those equal to an earlier one on every key column (the first is kept).
+
+    Rows are grouped by sorting a 64-bit hash of their keys (no per-column hash tables,
+    no copy of the key columns); every repeat is then confirmed against the first row of its
+    group, and a group whose rows differ (a hash collision) is settled by exact comparison.
+    """
+    n = len(rows)
+    if n == 0:
+        return rows
+    hashed = _row_hash(columns, rows)
+    order = np.argsort(hashed, kind="stable")  # stable: the first row of a run is the earliest
+    hashed = hashed[order]
+    starts = np.flatnonzero(np.r_[True, hashed[1:] != hashed[:-1]])
+    del hashed
+    lengths = np.diff(np.r_[starts, n])
+    first = np.repeat(order[starts], lengths)  # the first row of each row's run
+    later = np.flatnonzero(first != order)
+    mine, theirs = rows[order[later]], rows[first[later]]
+    del first
+    same = np.ones(len(mine), dtype=bool)
+    for column in columns:
+        a, b = column[mine], column[theirs]
+        equal = a == b
+        if a.dtype.kind == "f":
+            equal |= np.isnan(a) & np.isnan(b)
+        same &= equal
+    repeats = [mine[same]]
+    if not same.all():
+        run = np.repeat(np.arange(len(starts)), lengths)[later]
+        clash_runs = np.unique(run[~same])
+        members = np.sort(rows[order[np.isin(np.repeat(np.arange(len(starts)), lengths), clash_runs)]])
+        exact = pd.DataFrame({i: c[members] for i, c in enumerate(columns)}).duplicated(keep="first")
+        repeats = [mine[same & ~np.isin(run, clash_runs)], members[exact.to_numpy()]]
+    return np.sort(np.concatenate(repeats))
 
 
 def _cancelled(parsed: _Parsed, cancel_values: set[str], cancellation_prefix: str | None) -> np.ndarray:
@@ -1440,7 +1634,7 @@ def _reconcile(reason: np.ndarray, source_name: str, label: str, mapping: Mappin
 
 def _notes(
     parsed: _Parsed, facts: Mapping[str, object], rec: Reconciliation, data: pd.DataFrame,
-    raw: pd.DataFrame, mapping: Mapping[str, object], cancel_values: set[str],
+    source_columns: list[object], mapping: Mapping[str, object], cancel_values: set[str],
 ) -> list[str]:
     """Caveats worth a look, in a fixed order."""
     notes = list(parsed.date_notes)
@@ -1472,7 +1666,7 @@ def _notes(
         # Several kept rows of one customer at one moment: an order-line (one row per item) export.
         n_lines = int(data.duplicated(["customer_id", "order_date"], keep=False).sum())
         if n_lines:
-            guess = _suggest("order_id", list(raw.columns), mapping.values())
+            guess = _suggest("order_id", source_columns, mapping.values())
             ask = (f"pass columns={{'order_id': {guess!r}}}" if guess is not None else
                    "pass its order-id column with columns={'order_id': ...}")
             notes.append(
