@@ -596,15 +596,35 @@ def _resolve_columns(
     raw: pd.DataFrame, columns: Mapping[str, object] | None, source_name: str, header: list[str] | None
 ) -> dict[str, object]:
     """Map each canonical name to a column label of ``raw``."""
+    columns = _check_mapping(columns)
+    present = list(raw.columns)
+    resolved: dict[str, object] = {}
+    missing: list[str] = []
+    for canon in CANONICAL_COLUMNS:
+        if canon in columns:
+            label = _mapped_label(canon, columns[canon], present, source_name)
+        else:
+            label = _matched_label(canon, present, source_name)
+        if label is not None:
+            resolved[canon] = label
+        elif canon in REQUIRED_COLUMNS and canon not in columns:
+            missing.append(canon)
+    if missing:
+        raise _missing_columns_error(missing, present, resolved, source_name)
+    _refuse_reused_columns(raw, resolved, present, header, source_name)
+    return resolved
+
+
+def _check_mapping(columns: object) -> Mapping[str, object]:
+    """The ``columns`` argument: a dict whose keys are canonical names."""
     if columns is None:
-        columns = {}
+        return {}
     if not isinstance(columns, Mapping):
         raise ParameterError(
             f"The 'columns' parameter of {_WHERE} must be a dict mapping canonical names to your "
             f"column names, e.g. {{'customer_id': 'CustomerID'}}. Got {columns!r} (a "
             f"{type(columns).__name__}) instead."
         )
-    present = list(raw.columns)
     unknown = [k for k in columns if k not in CANONICAL_COLUMNS]
     if unknown:
         reversed_ = {v: k for k, v in columns.items() if v in CANONICAL_COLUMNS}
@@ -616,67 +636,76 @@ def _resolve_columns(
             f"The 'columns' parameter of {_WHERE} has keys {unknown} that are not canonical "
             f"column names. Valid keys: {list(CANONICAL_COLUMNS)}.{hint}"
         )
-    resolved: dict[str, object] = {}
-    missing: list[str] = []
-    for canon in CANONICAL_COLUMNS:
-        if canon in columns:
-            label = columns[canon]
-            if label is None:
-                if canon in REQUIRED_COLUMNS:
-                    raise ParameterError(
-                        f"The 'columns' parameter of {_WHERE} maps required column {canon!r} to "
-                        f"None; only optional columns {list(OPTIONAL_COLUMNS)} can be switched off."
-                    )
-                continue
-            if label not in present:
-                stripped = [c for c in present if isinstance(c, str) and c.strip() == str(label).strip()]
-                if len(stripped) == 1:
-                    resolved[canon] = stripped[0]
-                    continue
-                near = difflib.get_close_matches(str(label), [str(c) for c in present], n=1, cutoff=0.5)
-                guess = near[0] if near else _suggest(canon, present)
-                fix = (
-                    f" Did you mean {guess!r}? Pass columns={{{canon!r}: {guess!r}}}."
-                    if guess is not None else " Fix the name in columns=."
-                )
-                raise DataError(
-                    f"{_WHERE}: columns={{{canon!r}: {label!r}}} names a column that is not in "
-                    f"{source_name}. Columns present: {present}.{fix}"
-                )
-            resolved[canon] = label
-            continue
-        if canon in present:
-            resolved[canon] = canon
-            continue
-        matches = [c for c in present if isinstance(c, str) and c.strip().casefold() == canon]
-        if len(matches) > 1:
-            raise DataError(
-                f"{_WHERE}: column {canon!r} matches several columns of {source_name} "
-                f"case-insensitively: {matches}. Choose one with columns={{{canon!r}: {matches[0]!r}}}."
+    return columns
+
+
+def _mapped_label(canon: str, label: object, present: list[object], source_name: str) -> object | None:
+    """The column the user mapped ``canon`` to (None: switched off), or a clear error."""
+    if label is None:
+        if canon in REQUIRED_COLUMNS:
+            raise ParameterError(
+                f"The 'columns' parameter of {_WHERE} maps required column {canon!r} to "
+                f"None; only optional columns {list(OPTIONAL_COLUMNS)} can be switched off."
             )
-        if matches:
-            resolved[canon] = matches[0]
-        elif canon in REQUIRED_COLUMNS:
-            missing.append(canon)
-    if missing:
-        taken = list(resolved.values())
-        fixes = {}
-        parts = []
-        for canon in missing:
-            guess = _suggest(canon, present, taken)
-            if guess is not None:
-                taken.append(guess)
-                parts.append(f"{canon!r} (closest: {guess!r})")
-            else:
-                parts.append(repr(canon))
-            fixes[canon] = guess if guess is not None else "<your column>"
-        noun = "column" if len(missing) == 1 else "columns"
+        return None
+    if label in present:
+        return label
+    stripped = [c for c in present if isinstance(c, str) and c.strip() == str(label).strip()]
+    if len(stripped) == 1:
+        return stripped[0]
+    near = difflib.get_close_matches(str(label), [str(c) for c in present], n=1, cutoff=0.5)
+    guess = near[0] if near else _suggest(canon, present)
+    fix = (
+        f" Did you mean {guess!r}? Pass columns={{{canon!r}: {guess!r}}}."
+        if guess is not None else " Fix the name in columns=."
+    )
+    raise DataError(
+        f"{_WHERE}: columns={{{canon!r}: {label!r}}} names a column that is not in "
+        f"{source_name}. Columns present: {present}.{fix}"
+    )
+
+
+def _matched_label(canon: str, present: list[object], source_name: str) -> object | None:
+    """The column named ``canon`` exactly, else case-insensitively (None: not there)."""
+    if canon in present:
+        return canon
+    matches = [c for c in present if isinstance(c, str) and c.strip().casefold() == canon]
+    if len(matches) > 1:
         raise DataError(
-            f"{_WHERE}: required {noun} {', '.join(parts)} not found in {source_name}. Columns "
-            f"present: {present}. Names are matched exactly or case-insensitively; map yours "
-            f"with columns={fixes!r}."
+            f"{_WHERE}: column {canon!r} matches several columns of {source_name} "
+            f"case-insensitively: {matches}. Choose one with columns={{{canon!r}: {matches[0]!r}}}."
         )
-    # The same source column cannot feed two canonical columns, and a used name must be unique.
+    return matches[0] if matches else None
+
+
+def _missing_columns_error(
+    missing: list[str], present: list[object], resolved: Mapping[str, object], source_name: str
+) -> DataError:
+    """Required columns not found: name each with its closest column and the mapping to pass."""
+    taken = list(resolved.values())
+    fixes: dict[str, object] = {}
+    parts = []
+    for canon in missing:
+        guess = _suggest(canon, present, taken)
+        if guess is not None:
+            taken.append(guess)
+            parts.append(f"{canon!r} (closest: {guess!r})")
+        else:
+            parts.append(repr(canon))
+        fixes[canon] = guess if guess is not None else "<your column>"
+    noun = "column" if len(missing) == 1 else "columns"
+    return DataError(
+        f"{_WHERE}: required {noun} {', '.join(parts)} not found in {source_name}. Columns "
+        f"present: {present}. Names are matched exactly or case-insensitively; map yours "
+        f"with columns={fixes!r}."
+    )
+
+
+def _refuse_reused_columns(
+    raw: pd.DataFrame, resolved: Mapping[str, object], present: list[object],
+    header: list[str] | None, source_name: str,
+) -> None:
+    """One source column cannot feed two canonical columns, and a used name must be unique."""
     used: dict[object, str] = {}
     for canon, label in resolved.items():
         if label in used:
@@ -698,7 +727,6 @@ def _resolve_columns(
                 f"{source_name}; the names must be unique. Rename the duplicates in the source, "
                 f"or map {canon!r} to another column with columns=."
             )
-    return resolved
 
 
 # --------------------------------------------------------------------------------------
