@@ -26,6 +26,7 @@ from crmlib.value._inputs import (
     _index_of,
     _rfm_arrays,
 )
+from crmlib.value._special import bgnbd_bracket
 
 __all__ = [
     "BGNBD",
@@ -505,15 +506,18 @@ class BGNBD(_MLEModel):
         return self._out(self._p_alive(r, alpha, a, b, x, t_x, T), X, "p_alive")
 
     @staticmethod
-    def _odds_dead(r, alpha, a, b, x, t_x, T):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            log_odds = np.log(a) - np.log(np.where(x > 0, b + x - 1, 1.0)) + (r + x) * (
+    def _log_odds_dead(r, alpha, a, b, x, t_x, T):
+        """``log(a / (b + x - 1)) + (r + x) log((alpha + T) / (alpha + t_x))``; -inf at x = 0."""
+        repeat = x > 0
+        with np.errstate(all="ignore"):
+            log_odds = np.log(a) - np.log(np.where(repeat, b + x - 1, 1.0)) + (r + x) * (
                 np.log(alpha + T) - np.log(alpha + t_x)
             )
-        return np.where(x > 0, np.exp(log_odds), 0.0)
+        return np.where(repeat, log_odds, -np.inf)
 
     def _p_alive(self, r, alpha, a, b, x, t_x, T):
-        return 1.0 / (1.0 + self._odds_dead(r, alpha, a, b, x, t_x, T))
+        # 1 / (1 + exp(log_odds)) in log space: no overflow for heavy buyers long gone
+        return special.expit(-self._log_odds_dead(r, alpha, a, b, x, t_x, T))
 
     def expected_purchases(self, X: Any, t: float) -> Any:
         """Expected purchases of each customer in the next ``t`` time units (FHL 2005, eq. 10).
@@ -534,9 +538,7 @@ class BGNBD(_MLEModel):
         r, alpha, a, b = params
         if t == 0:
             return np.zeros_like(x)
-        z = t / (alpha + T + t)
-        hyp = special.hyp2f1(r + x, b + x, a + b + x - 1, z)
-        bracket = 1.0 - np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + t))) * hyp
+        bracket = bgnbd_bracket(r, alpha, a, b, x, T, t)
         value = (a + b + x - 1) / (a - 1) * bracket * self._p_alive(r, alpha, a, b, x, t_x, T)
         if not np.all(np.isfinite(value)):
             raise ConvergenceError(
@@ -554,8 +556,10 @@ class BGNBD(_MLEModel):
         """
         r, alpha, a, b = self._check_fitted("expected_purchases_new")
         t = _horizon(t, "t", "BGNBD.expected_purchases_new")
-        hyp = special.hyp2f1(r, b, a + b - 1, t / (alpha + t))
-        return float((a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * hyp))
+        if t == 0:
+            return 0.0
+        bracket = bgnbd_bracket(r, alpha, a, b, np.zeros(1), np.zeros(1), t)[0]
+        return float((a + b - 1) / (a - 1) * bracket)
 
     def probability_no_purchase(self, X: Any, t: float) -> Any:
         """Probability that each customer makes no purchase in the next ``t`` time units.
@@ -570,8 +574,10 @@ class BGNBD(_MLEModel):
         t = _horizon(t, "t", "BGNBD.probability_no_purchase")
         x, t_x, T = _rfm_arrays(X, "BGNBD.probability_no_purchase")
         alive = self._p_alive(r, alpha, a, b, x, t_x, T)
-        stay = np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + t)))
-        return self._out(1 - alive + alive * stay, X, "p_no_purchase")
+        with np.errstate(under="ignore"):  # a heavy buyer's chance of a quiet spell is ~0
+            stay = np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + t)))
+            value = 1 - alive + alive * stay
+        return self._out(value, X, "p_no_purchase")
 
     @staticmethod
     def simulate(params: Sequence[float], T: Any, *, seed: int | None = 0) -> pd.DataFrame:

@@ -1,0 +1,164 @@
+"""crmlib.value numerics: heavy buyers, long horizons, penalized fits, ties, clear errors.
+
+The BG/NBD expectations are checked against a 50-digit reference (mpmath) of the paper's own
+formula, so the reference does not share the transformation the library uses.
+"""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crmlib import value as v
+
+mp = pytest.importorskip("mpmath")
+
+EPS = np.finfo("float64").eps
+CDNOW = (0.243, 4.414, 0.793, 2.426)  # FHL 2005, weeks
+PARAMS = {
+    "cdnow": CDNOW,
+    "simulated": (0.5, 4.0, 0.8, 2.5),
+    # a > 1, tiny alpha: fast buyers, many of whom drop out at once
+    "a>1, tiny alpha": (5.0, 0.05, 3.0, 0.2),
+    # slow buyers, rare dropout: the hypergeometric term of x = 0 converges slowly
+    "slow buyers": (0.05, 50.0, 0.2, 8.0),
+}
+FREQUENCIES = (0, 1, 10, 100, 540, 1000, 5000)
+HORIZONS = (1, 52, 260, 520)
+
+
+def _fitted_bg(params) -> v.BGNBD:
+    model = v.BGNBD()
+    model.params_ = pd.Series(params, index=["r", "alpha", "a", "b"])
+    return model
+
+
+def _customers() -> list[tuple[float, float, float]]:
+    """(frequency, recency, T): last purchase at T, half-way, or in the first days."""
+    rows = []
+    for x, T in itertools.product(FREQUENCIES, (0.0, 1.0, 39.0, 104.0, 520.0)):
+        if x == 0:
+            rows.append((0.0, 0.0, T))
+        elif T > 0:
+            rows += [(float(x), t_x, T) for t_x in sorted({T, T / 2, min(0.5, T / 4)})]
+    return rows
+
+
+def _reference(params, x, t_x, T, t):
+    """FHL 2005 eq. 10 at 50 digits, with the error-amplification factors of the float method.
+
+    Returns the expectation and ``kappa``: the float evaluation rounds each exponent (the
+    log-odds of being dead and ``(a - 1) log w + log G``) to a few ulps of its *size*, and the
+    bracket ``1 - w**(a-1) G`` loses a further ``(|(a-1) log w| + |log G|) / |log(w**(a-1) G)|``
+    to cancellation; those sizes, not the result, set the tolerance.
+    """
+    mp.mp.dps = 50
+    r, alpha, a, b = (mp.mpf(p) for p in params)
+    x, t_x, T, t = (mp.mpf(q) for q in (x, t_x, T, t))
+    z = t / (alpha + T + t)
+    w = (alpha + T) / (alpha + T + t)
+    hyp = mp.hyp2f1(r + x, b + x, a + b + x - 1, z, maxterms=10**7)
+    power = w ** (r + x) * hyp  # = w**(a-1) G by Euler's transformation
+    bracket = 1 - power
+    log_odds = mp.log(a / (b + x - 1)) + (r + x) * mp.log((alpha + T) / (alpha + t_x)) if x > 0 else mp.mpf(0)
+    alive = 1 if x == 0 else 1 / (1 + mp.exp(log_odds))
+    expected = (a + b + x - 1) / (a - 1) * bracket * alive
+    log_w_term = abs((a - 1) * mp.log(w))
+    log_g = abs(mp.log(abs(power)) - (a - 1) * mp.log(w))
+    cancel = (1 + log_w_term + log_g) / abs(mp.log(abs(power)))
+    kappa = 1 + float(abs(log_odds)) + float(cancel)
+    return float(expected), kappa
+
+
+@pytest.fixture(scope="module")
+def reference() -> dict:
+    return {
+        (name, row, t): _reference(params, *row, t)
+        for name, params in PARAMS.items() for row in _customers() for t in HORIZONS
+    }
+
+
+@pytest.mark.parametrize("name", list(PARAMS))
+def test_expected_purchases_match_a_50_digit_reference(name, reference):
+    """Frequencies up to 5,000 and horizons up to 520 weeks, finite and to rounding accuracy.
+
+    Tolerance from the method: each series is summed until its tail bound is below eps/4 of
+    the partial sum, so what is left is rounding: a few ulps per exponent times the
+    amplification ``kappa`` (see ``_reference``), and up to ~4,000 series terms each
+    rounding once (``sqrt(n) eps`` typically, ``n eps`` at worst).  The allowance
+    ``2**8 eps kappa`` covers ~ 60 ulps of rounding in the sum and the exponents with a
+    factor 4 to spare; below ``1e-300`` the value underflows (a customer long gone) and
+    absolute agreement is asked.
+    """
+    params = PARAMS[name]
+    model = _fitted_bg(params)
+    rows = _customers()
+    frame = pd.DataFrame(rows, columns=["frequency", "recency", "T"])
+    worst = 0.0
+    for t in HORIZONS:
+        with warnings.catch_warnings(), np.errstate(all="raise"):
+            warnings.simplefilter("error")
+            got = model.expected_purchases(frame, t).to_numpy()
+        assert np.isfinite(got).all()
+        for i, row in enumerate(rows):
+            want, kappa = reference[(name, row, t)]
+            err = abs(got[i] - want)
+            allowed = 2**8 * EPS * kappa * abs(want) + 1e-300
+            assert err <= allowed, (row, t, got[i], want, err / max(abs(want), 1e-300))
+            if abs(want) > 1e-280:  # normal floats: the relative error is meaningful
+                worst = max(worst, err / abs(want))
+    assert worst < 1e-10
+
+
+def test_new_customer_expectation_matches_the_reference():
+    model = _fitted_bg(CDNOW)
+    for t in HORIZONS:
+        want, kappa = _reference(CDNOW, 0, 0, 0, t)
+        assert model.expected_purchases_new(t) == pytest.approx(want, rel=2**8 * EPS * kappa)
+
+
+def test_one_heavy_buyer_does_not_break_the_clv_table():
+    """540 repeat purchases in 38.5 weeks: today scipy's hyp2f1 overflows at t = 117."""
+    bg = _fitted_bg(CDNOW)
+    gg = v.GammaGamma()
+    gg.params_ = pd.Series([6.25, 3.74, 15.44], index=["p", "q", "gamma"])
+    X = pd.DataFrame({
+        "frequency": [540, 2, 0, 5000], "recency": [38.0, 20.0, 0.0, 104.0],
+        "T": [38.5, 30.0, 12.0, 104.0], "monetary_value": [20.0, 30.0, 0.0, 12.0],
+    }, index=["heavy", "B", "C", "heavier"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clv = v.customer_lifetime_value(bg, gg, X, horizon=520, discount_rate=0.0, margin=1.0)
+    assert np.isfinite(clv).all() and (clv > 0).all()
+    # undiscounted, the CLV is expected purchases over the horizon times expected spend
+    want = bg.expected_purchases(X, 520) * gg.expected_spend(X)
+    np.testing.assert_allclose(clv, want, rtol=1e-9)
+    ref, _ = _reference(CDNOW, 540, 38.0, 38.5, 520)
+    assert bg.expected_purchases(X, 520)["heavy"] == pytest.approx(ref, rel=1e-10)
+
+
+# ------------------------------------------------------------------------------------------
+# probability alive in log space
+# ------------------------------------------------------------------------------------------
+def test_probability_alive_survives_floating_point_errors_raised():
+    model = _fitted_bg(CDNOW)
+    X = pd.DataFrame({"frequency": [0, 1, 540, 5000, 5000], "recency": [0.0, 1.0, 0.5, 0.5, 104.0],
+                      "T": [10.0, 104.0, 104.0, 104.0, 104.0]})
+    with warnings.catch_warnings(), np.errstate(all="raise"):
+        warnings.simplefilter("error")
+        alive = model.probability_alive(X).to_numpy()
+        model.probability_no_purchase(X, 52)
+    mp.mp.dps = 50
+    r, alpha, a, b = (mp.mpf(p) for p in CDNOW)
+    for (x, t_x, T), got in zip(X.itertuples(index=False), alive, strict=True):
+        if x == 0:
+            assert got == 1.0
+            continue
+        log_odds = mp.log(a / (b + x - 1)) + (r + x) * mp.log((alpha + T) / (alpha + t_x))
+        want = float(1 / (1 + mp.exp(log_odds)))
+        assert got == pytest.approx(want, rel=2**6 * EPS * (1 + float(abs(log_odds))), abs=1e-300)
+    assert alive[3] == 0.0 and alive[4] > 0.5  # long gone / just bought
