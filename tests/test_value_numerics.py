@@ -162,3 +162,54 @@ def test_probability_alive_survives_floating_point_errors_raised():
         want = float(1 / (1 + mp.exp(log_odds)))
         assert got == pytest.approx(want, rel=2**6 * EPS * (1 + float(abs(log_odds))), abs=1e-300)
     assert alive[3] == 0.0 and alive[4] > 0.5  # long gone / just bought
+
+
+# ------------------------------------------------------------------------------------------
+# penalized fits
+# ------------------------------------------------------------------------------------------
+PENALIZERS = (0.0, 0.1, 1.0, 2.0, 5.0, 10.0)
+
+
+@pytest.fixture(scope="module")
+def cdnow_like() -> pd.DataFrame:
+    rng = np.random.default_rng(5)
+    return v.BGNBD.simulate(CDNOW, T=rng.uniform(27, 39, 2357), seed=6)
+
+
+@pytest.fixture(scope="module")
+def penalized_fits(cdnow_like) -> dict:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        return {pen: v.BGNBD(penalizer=pen).fit(cdnow_like) for pen in PENALIZERS}
+
+
+def _penalized_objective(log_params, pen, X) -> float:
+    """What the fit minimises, from the public likelihood: mean NLL + pen * sum(params**2)."""
+    params = np.exp(log_params)
+    ll = v.bgnbd_log_likelihood(params, X["frequency"], X["recency"], X["T"])
+    return float(-ll.mean() + pen * np.sum(params**2))
+
+
+@pytest.mark.parametrize("pen", [2.0, 5.0, 10.0])
+def test_large_penalizers_reach_a_true_optimum(pen, penalized_fits, cdnow_like):
+    """Penalizers 2, 5, 10 used to raise ConvergenceError (the first BFGS step overshot)."""
+    theta = np.log(penalized_fits[pen].params_.to_numpy())
+    f0 = _penalized_objective(theta, pen, cdnow_like)
+    h = 1e-5
+    grad = np.array([
+        (_penalized_objective(theta + h * e, pen, cdnow_like)
+         - _penalized_objective(theta - h * e, pen, cdnow_like)) / (2 * h) for e in np.eye(4)
+    ])
+    assert np.max(np.abs(grad)) < 1e-6
+    rng = np.random.default_rng(0)
+    directions = np.vstack([np.eye(4), -np.eye(4), rng.normal(size=(8, 4))])
+    for d in directions:
+        step = 1e-2 * d / np.linalg.norm(d)
+        assert _penalized_objective(theta + step, pen, cdnow_like) > f0
+
+
+def test_parameters_shrink_monotonically_as_the_penalizer_grows(penalized_fits):
+    table = pd.DataFrame({pen: m.params_ for pen, m in penalized_fits.items()}).T
+    assert (table.diff().dropna() < 0).all().all(), table
+    squares = (table**2).sum(axis=1)
+    assert squares.is_monotonic_decreasing

@@ -178,18 +178,27 @@ class _MLEModel:
             return value, grad
 
         name = type(self).__name__
-        start_value, _ = fun(theta0)
+        with np.errstate(all="ignore"):
+            start_value, start_grad = fun(theta0)
         if not np.isfinite(start_value):
             raise ConvergenceError(
                 f"{name}.fit: the log-likelihood is not finite at the starting values "
                 f"{dict(zip(self._names, [round(float(v), 4) for v in np.exp(theta0)], strict=True))}; check the "
                 f"summary for extreme values (time unit, monetary scale)."
             )
+        # BFGS's first step is minus the gradient (a unit inverse Hessian). The penalty's
+        # gradient, 2 * penalizer * params**2, is in the thousands at the starting values when a
+        # parameter is in time units (alpha ~ 1 / purchase rate): that first step flung the
+        # log-parameters by thousands, onto the plateau where a, b -> 0 and the gradient
+        # vanishes without an optimum. Scaling the initial inverse Hessian so that the first
+        # step changes no log-parameter by more than 1 fixes it; when the gradient is already
+        # below 1 (the unpenalized fits) nothing changes.
+        scale = max(1.0, float(np.max(np.abs(start_grad)))) if np.all(np.isfinite(start_grad)) else 1.0
+        options = {"maxiter": int(self.max_iter), "gtol": float(self.tol) ** 0.5 * 1e-2}
+        if scale > 1.0:
+            options["hess_inv0"] = np.eye(len(theta0)) / scale
         with np.errstate(all="ignore"):
-            res = optimize.minimize(
-                fun, theta0, jac=True, method="BFGS",
-                options={"maxiter": int(self.max_iter), "gtol": float(self.tol) ** 0.5 * 1e-2},
-            )
+            res = optimize.minimize(fun, theta0, jac=True, method="BFGS", options=options)
             if res.status == 1:
                 raise ConvergenceError(
                     f"{name}.fit did not converge: it reached max_iter={self.max_iter} "
@@ -213,9 +222,9 @@ class _MLEModel:
                 if fun(new)[0] > fun(theta)[0] + 1e-14:
                     break
                 theta = new
-        value, grad = fun(theta)
+            value, grad = fun(theta)
         gmax = float(np.max(np.abs(grad)))
-        if not (np.isfinite(value) and np.all(np.isfinite(theta))) or gmax > 1e-4:
+        if not (np.isfinite(value) and np.all(np.isfinite(theta))) or not gmax <= 1e-4:
             raise ConvergenceError(
                 f"{name}.fit did not converge after {res.nit} iterations ({res.message}); the "
                 f"largest gradient of the mean log-likelihood is {gmax:.2g}, log-parameters "
