@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from crmlib import value as v
+from crmlib.exceptions import DataError
 
 mp = pytest.importorskip("mpmath")
 
@@ -213,3 +214,25 @@ def test_parameters_shrink_monotonically_as_the_penalizer_grows(penalized_fits):
     assert (table.diff().dropna() < 0).all().all(), table
     squares = (table**2).sum(axis=1)
     assert squares.is_monotonic_decreasing
+
+
+# ------------------------------------------------------------------------------------------
+# Gamma-Gamma: excluded customers
+# ------------------------------------------------------------------------------------------
+def test_excluded_customers_get_the_population_mean_spend():
+    rng = np.random.default_rng(3)
+    x = rng.integers(1, 8, 400)
+    m = rng.gamma(4.0, 10.0, 400)
+    m[:5] = [0.0, -3.0, 0.0, -50.0, 0.0]
+    X = pd.DataFrame({"frequency": x, "monetary_value": m})
+    model = v.GammaGamma(nonpositive="exclude").fit(X)
+    spend = model.expected_spend(X)
+    assert spend.iloc[:5].to_numpy() == pytest.approx([model.mean_spend_] * 5, rel=1e-12)
+    assert (spend.iloc[5:] > 0).all()
+    # the same customers with the model made to raise: a clear error, not a shrunk guess
+    strict = v.GammaGamma()
+    strict.params_ = model.params_
+    with pytest.raises(DataError,
+                       match=r"5 customers .*monetary_value <= 0.*nonpositive='exclude'"):
+        strict.expected_spend(X)
+    assert "population mean" in v.GammaGamma.__doc__

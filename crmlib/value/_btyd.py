@@ -716,8 +716,11 @@ class GammaGamma(_MLEModel):
     ----------
     nonpositive : {"raise", "exclude"}, default "raise"
         What to do with repeat customers whose ``monetary_value`` is 0 or negative (the model
-        needs positive values): raise a :class:`DataError`, or leave them out of the fit and
-        count them in ``n_excluded_``.
+        needs positive values): raise a :class:`DataError` (in ``fit`` and in
+        :meth:`expected_spend`), or leave them out of the fit and count them in
+        ``n_excluded_``. Excluded customers carry no usable spend history, so
+        :meth:`expected_spend` gives them the population mean ``p * gamma / (q - 1)``, as it
+        does customers without repeat purchases.
     penalizer, max_iter, tol
         As in :class:`BGNBD`.
 
@@ -824,15 +827,38 @@ class GammaGamma(_MLEModel):
         ``E[M | x, m_x] = p (gamma + x m_x) / (p x + q - 1)``: a weighted average of the
         population mean ``p gamma / (q - 1)`` and the customer's own mean ``m_x``, with weight
         ``p x / (p x + q - 1)`` on the latter. Customers without repeat purchases (``x = 0``)
-        get the population mean.
+        get the population mean. Repeat customers with ``monetary_value <= 0`` get the
+        population mean too when the model was made with ``nonpositive="exclude"`` (they were
+        left out of the fit for the same reason); with ``nonpositive="raise"`` they raise a
+        :class:`DataError`.
 
         Returns
         -------
         Series (indexed like ``X``) or array
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> model = GammaGamma(nonpositive="exclude")
+        >>> model.params_ = pd.Series([2.0, 5.0, 40.0], index=["p", "q", "gamma"])
+        >>> X = pd.DataFrame({"frequency": [0, 3, 3], "monetary_value": [0.0, -5.0, 30.0]})
+        >>> model.expected_spend(X).round(2).tolist()
+        [20.0, 20.0, 26.0]
         """
+        where = "GammaGamma.expected_spend"
         p, q, g = self._check_fitted("expected_spend")
-        x, m = _gg_arrays(X, "GammaGamma.expected_spend")
-        m = np.where(x > 0, m, 0.0)
-        values = p * (g + x * m) / (p * x + q - 1)
+        x, m = _gg_arrays(X, where)
+        nonpos = (x > 0) & (m <= 0)
+        if nonpos.any() and self.nonpositive != "exclude":
+            raise DataError(
+                f"{where}: {_bad_rows(nonpos, _index_of(X))} have repeat purchases but a "
+                f"monetary_value <= 0, for which the model has no spend estimate. Remove "
+                f"refunds/zero-value rows first, or use GammaGamma(nonpositive='exclude'), "
+                f"which gives them the population mean spend."
+            )
+        own = (x > 0) & ~nonpos
+        xs = np.where(own, x, 0.0)
+        ms = np.where(own, m, 0.0)
+        values = p * (g + xs * ms) / (p * xs + q - 1)
         index = _index_of(X)
         return pd.Series(values, index=index, name="expected_spend") if index is not None else values
