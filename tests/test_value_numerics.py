@@ -12,6 +12,8 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from crmlib import value as v
 from crmlib.exceptions import DataError
@@ -236,3 +238,43 @@ def test_excluded_customers_get_the_population_mean_spend():
                        match=r"5 customers .*monetary_value <= 0.*nonpositive='exclude'"):
         strict.expected_spend(X)
     assert "population mean" in v.GammaGamma.__doc__
+
+
+# ------------------------------------------------------------------------------------------
+# gains and lift with tied scores
+# ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_constant_score_gives_lift_one_whatever_the_row_order(seed):
+    y = np.r_[np.ones(30), np.zeros(70)]
+    y = np.random.default_rng(seed).permutation(y)  # positives first, last, anywhere
+    score = np.full(100, 0.42)
+    table = v.gains_table(y, score, n_bins=10)
+    np.testing.assert_allclose(table["lift"], 1.0, rtol=1e-12)
+    np.testing.assert_allclose(table["cum_lift"], 1.0, rtol=1e-12)
+    assert table["positives"].tolist() == [3] * 10
+    curve = v.lift_curve(y, score, n_points=37)
+    np.testing.assert_allclose(curve["lift"], 1.0, rtol=1e-12)
+    sorted_first = v.gains_table(np.sort(y)[::-1], score, n_bins=10)
+    pd.testing.assert_frame_equal(table, sorted_first)
+
+
+@given(
+    data=st.lists(st.tuples(st.integers(0, 1), st.sampled_from([0.1, 0.2, 0.5, 0.7, 0.9])),
+                  min_size=1, max_size=80),
+    n_bins=st.integers(1, 12),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_permuting_rows_leaves_gains_and_lift_unchanged(data, n_bins, seed):
+    y = np.array([d[0] for d in data], dtype=float)
+    score = np.array([d[1] for d in data])
+    n_bins = min(n_bins, len(y))
+    perm = np.random.default_rng(seed).permutation(len(y))
+    pd.testing.assert_frame_equal(v.gains_table(y, score, n_bins=n_bins),
+                                  v.gains_table(y[perm], score[perm], n_bins=n_bins),
+                                  check_exact=True)
+    pd.testing.assert_frame_equal(v.lift_curve(y, score, n_points=n_bins),
+                                  v.lift_curve(y[perm], score[perm], n_points=n_bins),
+                                  check_exact=True)
+    table = v.gains_table(y, score, n_bins=n_bins)
+    assert table["customers"].sum() == len(y)
+    assert table["positives"].sum() == pytest.approx(y.sum(), abs=1e-9)
