@@ -794,6 +794,16 @@ class GammaGamma(_MLEModel):
                 f"monetary_value are needed; got {int(keep.sum())} of {len(x)} customers. "
                 f"Use a longer history or more customers."
             )
+        kept = m[keep]
+        if kept.min() == kept.max():
+            raise ConvergenceError(
+                f"{where} did not converge: all {int(keep.sum())} repeat customers have the "
+                f"same monetary_value ({kept[0]:.6g}). With no spread between customers' mean "
+                f"spend the model's q and gamma run off to infinity (the likelihood has no "
+                f"maximum). Check that monetary_value is each customer's mean repeat-purchase "
+                f"value (not a list price or a placeholder); if spend really is constant, use "
+                f"{kept[0]:.6g} as everyone's expected spend instead of this model."
+            )
         (xu, mu), w = _compress(x[keep], m[keep])
         xs, inv = np.unique(xu, return_inverse=True)
         mean_m = float(np.average(mu, weights=w))
