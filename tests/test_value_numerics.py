@@ -278,3 +278,38 @@ def test_permuting_rows_leaves_gains_and_lift_unchanged(data, n_bins, seed):
     table = v.gains_table(y, score, n_bins=n_bins)
     assert table["customers"].sum() == len(y)
     assert table["positives"].sum() == pytest.approx(y.sum(), abs=1e-9)
+
+
+# ------------------------------------------------------------------------------------------
+# estimator contract: NotFittedError
+# ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("model", [v.BGNBD(), v.GammaGamma()], ids=["BGNBD", "GammaGamma"])
+def test_models_raise_not_fitted_error_before_fit(model):
+    from crmlib.exceptions import NotFittedError
+
+    for name in ("params_", "se_", "log_likelihood_", "n_customers_", "converged_"):
+        assert not hasattr(model, name)
+        with pytest.raises(NotFittedError, match=r"not fitted yet.*Call fit"):
+            getattr(model, name)
+    with pytest.raises(NotFittedError):
+        model.summary()
+    with pytest.raises(AttributeError, match="no attribute 'nonsense'"):
+        model.nonsense  # noqa: B018
+    X = pd.DataFrame({"frequency": [1], "recency": [1.0], "T": [2.0], "monetary_value": [5.0]})
+    calls = ([model.probability_alive, model.expected_purchases_new, model.log_likelihood]
+             if isinstance(model, v.BGNBD) else [model.expected_spend])
+    for call in calls:
+        with pytest.raises(NotFittedError, match=r"not fitted yet") as info:
+            call(1.0) if call.__name__ == "expected_purchases_new" else call(X)
+        assert isinstance(info.value, ValueError) and isinstance(info.value, AttributeError)
+    attr = "mean_purchase_rate_" if isinstance(model, v.BGNBD) else "mean_spend_"
+    with pytest.raises(NotFittedError, match=rf"{attr}: this model is not fitted yet"):
+        getattr(model, attr)
+
+
+def test_fitted_models_have_their_attributes(cdnow_like):
+    model = v.BGNBD().fit(cdnow_like)
+    assert hasattr(model, "params_") and hasattr(model, "mean_purchase_rate_")
+    import pickle
+
+    assert pickle.loads(pickle.dumps(model)).params_.equals(model.params_)

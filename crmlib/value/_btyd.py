@@ -13,7 +13,7 @@ import pandas as pd
 from scipy import optimize, special
 
 from crmlib._validation import check_choice, check_int, check_real
-from crmlib.exceptions import DataError, ParameterError
+from crmlib.exceptions import DataError, NotFittedError, ParameterError
 from crmlib.value._inputs import (
     _LOG_BOUND,
     FEW_CUSTOMERS,
@@ -112,8 +112,18 @@ def _numeric_hessian(grad, theta: np.ndarray) -> np.ndarray:
     return (hess + hess.T) / 2
 
 
+class _NotFitted(NotFittedError, ParameterError):
+    """:class:`NotFittedError` that is also the :class:`ParameterError` raised before it existed."""
+
+
 class _MLEModel:
-    """Shared fitting machinery: minimise the mean negative log-likelihood over log-params."""
+    """Shared fitting machinery: minimise the mean negative log-likelihood over log-params.
+
+    Learned attributes (public names ending in ``_``) exist only after ``fit``; before it,
+    reading one raises :class:`~crmlib.exceptions.NotFittedError` (also an
+    ``AttributeError``, so ``hasattr(model, "params_")`` is False), as do the methods that
+    need the fitted parameters.
+    """
 
     _names: tuple[str, ...] = ()
     _title = ""
@@ -157,12 +167,22 @@ class _MLEModel:
         check_int(self.max_iter, "max_iter", where=where, low=1)
         check_real(self.tol, "tol", where=where, low=0, low_inclusive=False)
 
+    def _not_fitted(self, where: str) -> NotFittedError:
+        return _NotFitted(
+            f"{type(self).__name__}.{where}: this model is not fitted yet, so it has no "
+            f"learned parameters. Call fit(summary) first, e.g. "
+            f"{type(self).__name__}().fit(rfm_weeks(transactions, as_of=...))."
+        )
+
+    def __getattr__(self, name: str) -> Any:
+        # only called when normal lookup fails: a learned attribute (or property) before fit
+        if name.endswith("_") and not name.startswith("_"):
+            raise self._not_fitted(name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
     def _check_fitted(self, where: str) -> np.ndarray:
-        if not hasattr(self, "params_"):
-            raise ParameterError(
-                f"{type(self).__name__}.{where}: this model is not fitted yet. Call "
-                f"fit(summary) first."
-            )
+        if "params_" not in vars(self):
+            raise self._not_fitted(where)
         return self.params_.to_numpy(dtype="float64")
 
     def _optimise(self, nll_and_grad, theta0: np.ndarray, n: int) -> None:
