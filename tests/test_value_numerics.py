@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from crmlib import value as v
-from crmlib.exceptions import DataError
+from crmlib.exceptions import DataError, ParameterError
 
 mp = pytest.importorskip("mpmath")
 
@@ -313,3 +313,42 @@ def test_fitted_models_have_their_attributes(cdnow_like):
     import pickle
 
     assert pickle.loads(pickle.dumps(model)).params_.equals(model.params_)
+
+
+# ------------------------------------------------------------------------------------------
+# summary(alpha=...)
+# ------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def plain_fit(cdnow_like) -> v.BGNBD:
+    return v.BGNBD().fit(cdnow_like)
+
+
+def test_summary_intervals_use_the_critical_value_of_alpha(plain_fit):
+    from statistics import NormalDist
+
+    from crmlib._results import SummaryDisplay
+
+    model = plain_fit
+    wide, narrow = model.summary(), model.summary(alpha=0.10)
+    assert isinstance(wide, SummaryDisplay) and wide.alpha == 0.05
+    est = np.log(model.params_.to_numpy())
+    half_wide = np.log(wide.table["ci_high"].to_numpy()) - est
+    half_narrow = np.log(narrow.table["ci_high"].to_numpy()) - est
+    z05, z10 = NormalDist().inv_cdf(0.975), NormalDist().inv_cdf(0.95)
+    np.testing.assert_allclose(half_narrow / half_wide, z10 / z05, rtol=1e-12)
+    np.testing.assert_allclose(est - np.log(narrow.table["ci_low"].to_numpy()), half_narrow,
+                               rtol=1e-12)
+    # no hard-coded 1.96: the half-width over se(log) is the exact critical value
+    se_log = model.se_.to_numpy() / model.params_.to_numpy()
+    np.testing.assert_allclose(half_wide / se_log, z05, rtol=1e-12)
+    assert "90% intervals" in narrow.summary() and "95% intervals" in wide.summary()
+    with pytest.raises(ParameterError, match=r"'alpha' parameter of BGNBD.summary"):
+        model.summary(alpha=1.5)
+
+
+def test_model_summary_html_is_the_shared_display(plain_fit):
+    res = plain_fit.summary()
+    html = res._repr_html_()
+    assert html.startswith("<p>BG/NBD: 2,357 customers") and "<table" in html
+    if res.notes:
+        assert "<ol><li>" in html

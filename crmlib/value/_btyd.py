@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -12,6 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
+from crmlib._results import SummaryDisplay, critical_value, format_notes
 from crmlib._validation import check_choice, check_int, check_real
 from crmlib.exceptions import DataError, NotFittedError, ParameterError
 from crmlib.value._inputs import (
@@ -41,8 +41,11 @@ __all__ = [
 # results object
 # =============================================================================================
 @dataclass(frozen=True, repr=False)
-class ModelSummary:
+class ModelSummary(SummaryDisplay):
     """The fit of a model: estimates, standard errors, log-likelihood and numbered notes.
+
+    Shown as text in a console and, in Jupyter, as the first line, the table and the notes
+    (:class:`crmlib._results.SummaryDisplay`).
 
     Attributes
     ----------
@@ -50,46 +53,48 @@ class ModelSummary:
         Model name.
     table : pandas.DataFrame
         One row per parameter: ``estimate``, ``se`` (from the inverse Hessian of the
-        log-likelihood, delta method) and the 95% interval ``ci_low``, ``ci_high`` (computed in
-        log space, so always positive).
+        log-likelihood, delta method) and the ``1 - alpha`` interval ``ci_low``, ``ci_high``
+        (computed in log space, so always positive).
     log_likelihood : float
     n_customers : int
     notes : tuple of str
         Caveats: few customers, parameters at a boundary, very wide intervals.
+    alpha : float
+        Significance level of the intervals (0.05: 95% intervals).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"estimate": [0.5], "se": [0.1], "ci_low": [0.33], "ci_high": [0.74]},
+    ...                      index=["r"])
+    >>> print(ModelSummary("Demo", table, -12.5, 300, ("Few customers.",)))
+    Demo: 300 customers, log-likelihood -12.5000, 95% intervals
+       estimate   se  ci_low  ci_high
+    r       0.5  0.1    0.33     0.74
+    Notes:
+    [1] Few customers.
     """
+
+    _html_table = "table"
+    _html_notes = "notes"
+    _html_lines = 1
+    _html_float = "{:.4g}"
 
     model: str
     table: pd.DataFrame
     log_likelihood: float
     n_customers: int
     notes: tuple[str, ...] = field(default_factory=tuple)
+    alpha: float = 0.05
 
     def summary(self) -> str:
         """The fit as text."""
         lines = [
             f"{self.model}: {self.n_customers:,} customers, log-likelihood "
-            f"{self.log_likelihood:,.4f}",
+            f"{self.log_likelihood:,.4f}, {100 * (1 - self.alpha):g}% intervals",
             self.table.to_string(float_format=lambda v: f"{v:.4g}"),
         ]
-        if self.notes:
-            lines.append("Notes:")
-            lines += [f"[{i}] {note}" for i, note in enumerate(self.notes, 1)]
-        return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary()
-
-    def __repr__(self) -> str:
-        return self.summary()
-
-    def _repr_html_(self) -> str:
-        notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
-        return (
-            f"<p><b>{html.escape(self.model)}</b>: {self.n_customers:,} customers, "
-            f"log-likelihood {self.log_likelihood:,.4f}</p>"
-            + self.table.to_html(float_format=lambda v: f"{v:.4g}")
-            + (f"<p>Notes:</p><ol>{notes}</ol>" if notes else "")
-        )
+        return "\n".join(lines + format_notes(self.notes))
 
     def to_frame(self) -> pd.DataFrame:
         """The parameter table (a copy)."""
@@ -268,17 +273,28 @@ class _MLEModel:
         self.converged_ = True
         self.n_iter_ = int(res.nit)
 
-    def summary(self) -> ModelSummary:
-        """Estimates, standard errors and caveats of the fit (a :class:`ModelSummary`)."""
+    def summary(self, alpha: float = 0.05) -> ModelSummary:
+        """Estimates, standard errors, ``1 - alpha`` intervals and caveats of the fit.
+
+        The intervals are ``exp(log(estimate) -/+ z * se_log)`` with ``z`` the two-sided
+        normal critical value of ``alpha`` (1.95996… for 0.05) and ``se_log`` the standard
+        error of the log-parameter: Wald intervals in log space, so always positive.
+
+        Returns
+        -------
+        ModelSummary
+        """
+        name = type(self).__name__
         self._check_fitted("summary")
+        z = critical_value(alpha, where=f"{name}.summary")
         est = self.params_
         log_est = np.log(est.to_numpy())
-        with np.errstate(over="ignore"):
+        with np.errstate(over="ignore", invalid="ignore"):
             table = pd.DataFrame({
                 "estimate": est,
                 "se": self.se_,
-                "ci_low": np.exp(log_est - 1.96 * self._se_log),
-                "ci_high": np.exp(log_est + 1.96 * self._se_log),
+                "ci_low": np.exp(log_est - z * self._se_log),
+                "ci_high": np.exp(log_est + z * self._se_log),
             })
         notes = []
         if self.n_customers_ < FEW_CUSTOMERS:
@@ -298,7 +314,7 @@ class _MLEModel:
         notes += self._extra_notes()
         return ModelSummary(
             model=self._title, table=table, log_likelihood=self.log_likelihood_,
-            n_customers=self.n_customers_, notes=tuple(notes),
+            n_customers=self.n_customers_, notes=tuple(notes), alpha=float(alpha),
         )
 
     def _extra_notes(self) -> list[str]:
