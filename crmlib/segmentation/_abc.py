@@ -177,10 +177,16 @@ def plot_concentration_curve(
     ax = get_ax(ax)
     ax.plot(curve["customer_share"], curve["value_share"], label=label or "top customers")
     ax.plot([0, 1], [0, 1], linestyle="--", color="grey", linewidth=1, label="equal value")
-    for t in thresholds or ():
+    names = ("A", "B", "C")
+    for i, t in enumerate(thresholds or ()):
+        closes = f"class {names[i]} closes" if i < 2 else "threshold"
         ax.axhline(t, color="grey", linewidth=0.8, linestyle=":")
+        ax.annotate(f"{closes} at {t:.0%} of value", xy=(1, t), xycoords=("axes fraction", "data"),
+                    xytext=(-4, -3), textcoords="offset points", ha="right", va="top",
+                    fontsize="small", color="dimgrey")
     ax.set_xlabel("share of customers (largest value first)")
     ax.set_ylabel("share of value")
+    ax.set_title("Concentration of value across customers")
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.01)
     ax.legend(loc="lower right")
