@@ -897,21 +897,47 @@ def run_batch(
     results, plans = _plan_jobs(job_list, out_dir, no_code, limit)
     _prepare_output_dir(out_dir)
     with _BatchLock(out_dir) as lock:
-        elapsed = lambda: round(time.perf_counter() - started, 3)  # noqa: E731
-        done = [r for r in results if r is not None]
-        _write_index(tuple(done), out_dir, elapsed(), pending=len(plans))
+        page = _LivePage(results, out_dir, started)
         stop = threading.Event()
-        with _progress_bar(len(job_list), len(done), progress) as bar, _ctrl_c_sets(stop):
+        with _progress_bar(len(job_list), page.finished, progress) as bar, _ctrl_c_sets(stop):
+            _execute_plans(plans, min(n_workers, max(1, len(plans))), page.recorder(bar), stop)
+        index = page.write()
+    return BatchResult(
+        results=page.results(), index_path=index, duration_s=page.elapsed(), notes=tuple(lock.notes)
+    )
 
-            def on_done(result: ReportResult, index: int) -> None:
-                results[index] = result
-                finished = tuple(r for r in results if r is not None)
-                _write_index(finished, out_dir, elapsed(), pending=len(results) - len(finished))
-                bar.set_postfix_str(result.name, refresh=False)
-                bar.update(1)
 
-            _execute_plans(plans, min(n_workers, max(1, len(plans))), on_done, stop)
-        final = tuple(r for r in results if r is not None)
-        duration = elapsed()
-        index = _write_index(final, out_dir, duration)
-    return BatchResult(results=final, index_path=index, duration_s=duration, notes=tuple(lock.notes))
+class _LivePage:
+    """The results of a running batch, and its index page rewritten as they come in."""
+
+    def __init__(self, slots: list[ReportResult | None], folder: Path, started: float) -> None:
+        self.slots = slots  # one per job, None until the job is done
+        self.folder = folder
+        self.started = started
+        self.write()
+
+    @property
+    def finished(self) -> int:
+        return sum(r is not None for r in self.slots)
+
+    def results(self) -> tuple[ReportResult, ...]:
+        return tuple(r for r in self.slots if r is not None)
+
+    def elapsed(self) -> float:
+        return round(time.perf_counter() - self.started, 3)
+
+    def write(self) -> Path:
+        return _write_index(
+            self.results(), self.folder, self.elapsed(), pending=len(self.slots) - self.finished
+        )
+
+    def recorder(self, bar: Any) -> Callable[[ReportResult, int], None]:
+        """The ``on_done`` callback: store the result, rewrite the page, advance the bar."""
+
+        def record(result: ReportResult, index: int) -> None:
+            self.slots[index] = result
+            self.write()
+            bar.set_postfix_str(result.name, refresh=False)
+            bar.update(1)
+
+        return record
