@@ -9,8 +9,10 @@
 
 Exit codes: 0 when everything succeeded; 1 when a report failed or was invalid, or a
 notebook failed to execute; 2 for usage errors (bad options, missing files, a malformed
-jobs file, a rejected parameter of a single report). Errors raised on purpose by crmlib are
-printed as one line, without a traceback.
+jobs file, a rejected parameter of a single report, an output folder that is a file, not
+writable or in use by another batch); 130 when interrupted with Ctrl-C. Errors raised on
+purpose by crmlib, and file-system errors, are printed as one line
+(``crmlib: error: ...``), without a traceback.
 """
 
 from __future__ import annotations
@@ -244,12 +246,22 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         progress=not args.no_progress,
         timeout=args.timeout,
     )
+    for note in batch.notes:
+        print(f"crmlib: note: {note}", file=sys.stderr)
     for result in batch.results:
-        if result.status != "ok":
+        if result.status not in ("ok", "interrupted"):
             first = result.message.splitlines()[0] if result.message else ""
             more = " (…)" if len(result.message.splitlines()) > 1 else ""
             print(f"{result.status}: {result.name} — {first}{more}", file=sys.stderr)
     print(f"{batch.summary()} ({batch.duration_s:.1f} s)")
+    if batch.interrupted:
+        stopped = batch.counts.get("interrupted", 0)
+        print(
+            f"crmlib: interrupted — {stopped} report{'s' if stopped != 1 else ''} not rendered; "
+            "the index lists what is on disk",
+            file=sys.stderr,
+        )
+        return 130
     return 0 if batch.ok else 1
 
 
@@ -304,7 +316,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     -------
     int
         0 on success, 1 when a report or notebook failed (or a batch job was invalid),
-        2 for usage errors.
+        2 for usage errors, 130 when interrupted (Ctrl-C).
 
     Examples
     --------
@@ -325,6 +337,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
     except CrmlibError as exc:
         print(f"crmlib: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # the file system refused: a user's environment, not a bug
+        where = f": {exc.filename!r}" if exc.filename else ""
+        print(f"crmlib: error: {exc.strerror or exc}{where}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("crmlib: interrupted", file=sys.stderr)

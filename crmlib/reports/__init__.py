@@ -9,8 +9,10 @@ parameters.  This package
 - runs one notebook into ``reports/`` and exports HTML, with or without code
   (:func:`run_notebook`);
 - runs a batch described in a YAML jobs file (:func:`load_jobs`, :func:`run_batch`) in
-  parallel processes, keeps going when a job fails, and writes an ``index.html`` page with
-  each report's status, parameters, duration and headline numbers;
+  parallel worker processes, keeps going when a job fails, stops cleanly on Ctrl-C (status
+  ``interrupted``, kernels shut down), holds a lock on its output folder, and keeps an
+  ``index.html`` page with each report's status, parameters, duration and headline numbers
+  up to date after every report;
 - lets a notebook publish headline numbers for that index page (:func:`headline`);
 - re-executes lesson notebooks in place and strips volatile metadata so that commits stay
   clean (:func:`execute_in_place`, :func:`strip_volatile`).
@@ -29,9 +31,9 @@ Where things live (the private modules are implementation details; import from h
   (standard library only);
 - ``_run``: :func:`run_notebook`, :class:`ReportResult`, :data:`STATUSES`,
   :func:`status_line`, papermill, the kernel manager and the HTML export;
-- ``_batch``: :class:`Job`, :func:`load_jobs`, :class:`BatchResult`, :func:`run_batch` and
-  the worker processes;
-- ``_index``: the ``index.html`` page;
+- ``_batch``: :class:`Job`, :func:`load_jobs`, :class:`BatchResult`, :func:`run_batch`, the
+  worker processes, Ctrl-C handling and the output-folder lock;
+- ``_index``: the ``index.html`` page and its atomic rewrite;
 - ``_lessons``: :func:`strip_volatile`, :func:`execute_in_place`.
 
 Only ``_parameters`` and ``_headline`` are imported with the package; the other modules

@@ -8,10 +8,12 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from crmlib.reports._run import _STATUSES, ReportResult, _display_path
+from crmlib.reports._run import _STATUSES, ReportResult, _display_path, status_line
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     pass
+
+_INDEX_NAME = "index.html"
 
 _INDEX_CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem; color: #222; }
@@ -27,7 +29,8 @@ td.message { white-space: pre-line; max-width: 36rem; }
 .status-ok { background: #e3f4e6; color: #1b5e20; }
 .status-failed { background: #fde2e1; color: #a4141b; }
 .status-invalid { background: #fff1cc; color: #7a5200; }
-tr.row-failed td, tr.row-invalid td { background: #fffafa; }
+.status-interrupted { background: #e8e8f0; color: #3a3a5a; }
+tr.row-failed td, tr.row-invalid td, tr.row-interrupted td { background: #fffafa; }
 ul.plain { list-style: none; margin: 0; padding: 0; }
 code { font-size: 0.85rem; }
 """
@@ -62,56 +65,72 @@ def _link(target: Path, folder: Path) -> str:
     return quote(Path(relative).as_posix())
 
 
-def _index_html(results: tuple[ReportResult, ...], folder: Path, duration_s: float) -> str:
+def _existing(path: Path | None) -> Path | None:
+    """The path if the file is on disk now: the page never links a missing file."""
+    return path if path is not None and Path(path).is_file() else None
+
+
+def _index_row(r: ReportResult, folder: Path) -> str:
     esc = html.escape
-    counts = {s: sum(r.status == s for r in results) for s in _STATUSES}
-    rows = []
-    for r in results:
-        files = []
-        if r.html_path is not None:
-            files.append(f'<a href="{esc(_link(r.html_path, folder))}">HTML</a>')
-        if r.ipynb_path is not None:
-            files.append(f'<a href="{esc(_link(r.ipynb_path, folder))}">ipynb</a>')
-        title = (
-            f'<a href="{esc(_link(r.html_path, folder))}">{esc(r.name)}</a>'
-            if r.html_path is not None
-            else esc(r.name)
+    html_path, ipynb_path = _existing(r.html_path), _existing(r.ipynb_path)
+    files = []
+    if html_path is not None:
+        files.append(f'<a href="{esc(_link(html_path, folder))}">HTML</a>')
+    if ipynb_path is not None:
+        files.append(f'<a href="{esc(_link(ipynb_path, folder))}">ipynb</a>')
+    title = (
+        f'<a href="{esc(_link(html_path, folder))}">{esc(r.name)}</a>'
+        if html_path is not None
+        else esc(r.name)
+    )
+    params = (
+        '<ul class="plain">'
+        + "".join(f"<li><code>{esc(k)}</code> = {esc(repr(v))}</li>" for k, v in r.parameters.items())
+        + "</ul>"
+        if r.parameters
+        else "<em>defaults</em>"
+    )
+    heads = (
+        '<ul class="plain">'
+        + "".join(
+            f"<li>{esc(k)}: <strong>{esc(r.headlines_text.get(k, str(v)))}</strong></li>"
+            for k, v in r.headlines.items()
         )
-        params = (
-            '<ul class="plain">'
-            + "".join(f"<li><code>{esc(k)}</code> = {esc(repr(v))}</li>" for k, v in r.parameters.items())
-            + "</ul>"
-            if r.parameters
-            else "<em>defaults</em>"
-        )
-        heads = (
-            '<ul class="plain">'
-            + "".join(
-                f"<li>{esc(k)}: <strong>{esc(r.headlines_text.get(k, str(v)))}</strong></li>"
-                for k, v in r.headlines.items()
-            )
-            + "</ul>"
-            if r.headlines
-            else ""
-        )
-        duration = "" if r.status == "invalid" else f"{r.duration_s:.1f} s"
-        rows.append(
-            f'<tr class="row-{esc(r.status)}" id="report-{esc(r.name)}">'
-            f"<td>{title}</td>"
-            f'<td data-value="{_STATUSES.index(r.status) if r.status in _STATUSES else 9}">'
-            f'<span class="status status-{esc(r.status)}">{esc(r.status)}</span></td>'
-            f"<td><code>{esc(_display_path(r.notebook))}</code></td>"
-            f"<td>{params}</td>"
-            f'<td class="num" data-value="{r.duration_s:.3f}">{duration}</td>'
-            f"<td>{heads}</td>"
-            f'<td class="message">{esc(r.message)}</td>'
-            f"<td>{' · '.join(files)}</td>"
-            "</tr>"
-        )
+        + "</ul>"
+        if r.headlines
+        else ""
+    )
+    duration = "" if r.status == "invalid" else f"{r.duration_s:.1f} s"
+    return (
+        f'<tr class="row-{esc(r.status)}" id="report-{esc(r.name)}">'
+        f"<td>{title}</td>"
+        f'<td data-value="{_STATUSES.index(r.status) if r.status in _STATUSES else 9}">'
+        f'<span class="status status-{esc(r.status)}">{esc(r.status)}</span></td>'
+        f"<td><code>{esc(_display_path(r.notebook))}</code></td>"
+        f"<td>{params}</td>"
+        f'<td class="num" data-value="{r.duration_s:.3f}">{duration}</td>'
+        f"<td>{heads}</td>"
+        f'<td class="message">{esc(r.message)}</td>'
+        f"<td>{' · '.join(files)}</td>"
+        "</tr>"
+    )
+
+
+def _index_html(
+    results: tuple[ReportResult, ...], folder: Path, duration_s: float, *, pending: int = 0
+) -> str:
+    """The page; ``pending`` > 0 marks a batch still running (those reports are not listed yet)."""
+    esc = html.escape
+    rows = [_index_row(r, folder) for r in results]
+    progress = (
+        f" — batch in progress, {pending} more report{'s' if pending != 1 else ''} to come"
+        f" — running for {duration_s:.1f} s — updated "
+        if pending
+        else f" — batch time {duration_s:.1f} s — generated "
+    )
     summary = (
-        f"{len(results)} report{'s' if len(results) != 1 else ''}: "
-        + ", ".join(f"{counts[s]} {s}" for s in _STATUSES)
-        + f" — batch time {duration_s:.1f} s — generated "
+        status_line(results)
+        + progress
         + dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     )
     header = "".join(
@@ -129,3 +148,17 @@ def _index_html(results: tuple[ReportResult, ...], folder: Path, duration_s: flo
         + "\n".join(rows)
         + f"\n</tbody>\n</table>\n<script>{_INDEX_JS}</script>\n</body>\n</html>\n"
     )
+
+
+def _write_index(
+    results: tuple[ReportResult, ...], folder: Path, duration_s: float, *, pending: int = 0
+) -> Path:
+    """Write ``<folder>/index.html`` atomically (a temporary file, then a rename).
+
+    A reader, or a batch killed in the middle of a write, never sees half a page.
+    """
+    target = folder / _INDEX_NAME
+    temporary = folder / f".{_INDEX_NAME}.{os.getpid()}.tmp"
+    temporary.write_text(_index_html(results, folder, duration_s, pending=pending), encoding="utf-8")
+    os.replace(temporary, target)
+    return target

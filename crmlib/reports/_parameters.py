@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import difflib
+import functools
 import io
 import math
 import os
@@ -124,6 +125,33 @@ def _read_notebook(notebook: Any) -> tuple[NotebookNode, str, Path | None]:
             "Open it in JupyterLab and save it again."
         ) from None
     return node, path.name, path
+
+
+def _notebook_specs(notebook: Any) -> tuple[Path, str, dict[str, ParameterSpec]]:
+    """Return (path, label, specs) of a notebook file, reading and parsing it once.
+
+    The parsed specs (or the error) are cached by (resolved path, modification time, size),
+    so a batch that names one notebook in many jobs, and :func:`load_jobs` followed by
+    :func:`run_batch`, read each notebook once; an edited notebook is read again.
+    """
+    path = _existing_notebook_path(notebook)
+    stat = path.stat()
+    outcome = _parse_notebook_file(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    if isinstance(outcome, ReportError):
+        raise ReportError(str(outcome))
+    return path, path.name, dict(outcome)
+
+
+@functools.lru_cache(maxsize=32)
+def _parse_notebook_file(
+    resolved: str, mtime_ns: int, size: int
+) -> dict[str, ParameterSpec] | ReportError:
+    """Read and parse one notebook version; the error is returned (and cached), not raised."""
+    try:
+        nb, label, _ = _read_notebook(Path(resolved))
+        return _specs_from_node(nb, label)
+    except ReportError as exc:
+        return exc
 
 
 def _existing_notebook_path(notebook: Any) -> Path:

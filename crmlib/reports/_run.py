@@ -8,14 +8,16 @@ import hashlib
 import json
 import os
 import re
+import signal
 import time
+import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from numbers import Real
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from crmlib.exceptions import ParameterError
+from crmlib.exceptions import ParameterError, ReportError
 from crmlib.reports._headline import _collect_headlines
 from crmlib.reports._parameters import (
     ParameterSpec,
@@ -31,7 +33,11 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 
 _KERNEL_NAME = "python3"
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-_STATUSES = ("ok", "failed", "invalid")
+_STATUSES = ("ok", "failed", "invalid", "interrupted")
+#: Statuses the one-line summary always counts; the others only when some report has them.
+_ALWAYS_COUNTED = ("ok", "failed", "invalid")
+#: Seconds a kernel is given to exit after SIGTERM before it is killed (SIGKILL).
+_KERNEL_STOP_GRACE_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -47,8 +53,9 @@ class ReportResult:
     parameters : dict
         The cleaned parameters passed to the notebook (defaults left out).
     status : str
-        ``"ok"``, ``"failed"`` (executed with an error, or export failed) or ``"invalid"``
-        (parameters rejected; never executed).
+        ``"ok"``, ``"failed"`` (executed with an error, or export failed), ``"invalid"``
+        (parameters rejected; never executed) or ``"interrupted"`` (the batch was stopped
+        with Ctrl-C before the report finished, or before it started).
     message : str
         Empty when ok; the error (``"ValueError: ..."``) or the validation message otherwise.
     duration_s : float
@@ -124,26 +131,104 @@ def _default_name(notebook: Path, params: Mapping[str, Any], specs: Mapping[str,
     return name
 
 
+#: Kernel managers started in this process, so that a stopped worker can shut their kernels down.
+_STARTED_KERNELS: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+class _Launches:
+    """Kernel launches under way in this process, and a stop requested during one."""
+
+    under_way = 0
+    pending_exit: int | None = None
+
+
+def _stop_and_exit(exit_code: int) -> None:
+    """Shut this process's kernels down and exit now; during a kernel launch, right after it.
+
+    A stop that arrived while a kernel was being launched waits for the launch to finish, so
+    that the new kernel is known and shut down too (never orphaned).
+    """
+    if _Launches.under_way:
+        _Launches.pending_exit = exit_code
+        return
+    _stop_kernels()
+    os._exit(exit_code)
+
+
 @functools.cache
 def _kernel_manager_class() -> type:
-    """A kernel manager that provisions CurveZMQ keys, so kernels talk over encrypted sockets.
+    """A kernel manager that remembers its kernels and provisions CurveZMQ keys.
 
-    Without keys, recent ipykernel versions warn on stderr for every kernel they start.
+    Every kernel it launches is recorded in :data:`_STARTED_KERNELS`, so that
+    :func:`_stop_kernels` can shut them down when a batch is interrupted. Keys make kernels
+    talk over encrypted sockets: without them, recent ipykernel versions warn on stderr for
+    every kernel they start.
     """
     import zmq
     from jupyter_client import AsyncKernelManager
 
-    if not zmq.has("curve"):  # pragma: no cover - libzmq built without CURVE
-        return AsyncKernelManager
+    curve = zmq.has("curve")
 
-    class CurveKernelManager(AsyncKernelManager):
+    class CrmlibKernelManager(AsyncKernelManager):
         def __init__(self, **kwargs: Any) -> None:
             super().__init__(**kwargs)
-            public, secret = zmq.curve_keypair()
-            self.curve_publickey = public
-            self.curve_secretkey = secret
+            if curve:  # pragma: no branch - libzmq is normally built with CURVE
+                public, secret = zmq.curve_keypair()
+                self.curve_publickey = public
+                self.curve_secretkey = secret
 
-    return CurveKernelManager
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+            _Launches.under_way += 1
+            try:
+                await super()._async_launch_kernel(kernel_cmd, **kw)
+                _STARTED_KERNELS.add(self)
+            finally:
+                _Launches.under_way -= 1
+                if _Launches.pending_exit is not None and not _Launches.under_way:
+                    _stop_and_exit(_Launches.pending_exit)
+
+    return CrmlibKernelManager
+
+
+def _kernel_process(manager: Any) -> Any:
+    """The ``subprocess.Popen`` of a manager's kernel while it runs, else None."""
+    process = getattr(getattr(manager, "provisioner", None), "process", None)
+    if process is None or process.poll() is not None:
+        return None
+    return process
+
+
+def _signal_kernel(process: Any, signum: int) -> None:
+    """Signal a kernel's process group (kernels start in their own session), else the kernel."""
+    with contextlib.suppress(OSError):
+        os.killpg(os.getpgid(process.pid), signum)
+        return
+    with contextlib.suppress(OSError):
+        process.send_signal(signum)
+
+
+def _stop_kernels(grace_s: float = _KERNEL_STOP_GRACE_S) -> int:
+    """Shut down every kernel this process started and that still runs; return how many.
+
+    Synchronous and safe to call from a signal handler: each kernel gets SIGTERM, then
+    SIGKILL after ``grace_s`` seconds, and its connection file is removed.
+    """
+    managers = list(_STARTED_KERNELS)
+    running = [(m, p) for m in managers if (p := _kernel_process(m)) is not None]
+    for _, process in running:
+        _signal_kernel(process, signal.SIGTERM)
+    deadline = time.monotonic() + grace_s
+    for _, process in running:
+        try:
+            process.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except Exception:  # still alive after the grace period (subprocess.TimeoutExpired)
+            _signal_kernel(process, signal.SIGKILL)
+            with contextlib.suppress(Exception):
+                process.wait(timeout=grace_s)
+    for manager in managers:
+        with contextlib.suppress(Exception):
+            manager.cleanup_connection_file()
+    return len(running)
 
 
 def _for_kernel(cleaned: Mapping[str, Any], specs: Mapping[str, ParameterSpec], folder: Path) -> dict[str, Any]:
@@ -218,6 +303,47 @@ def _check_timeout(timeout: Any) -> float | None:
     return float(timeout)
 
 
+def _os_reason(exc: OSError) -> str:
+    return exc.strerror or type(exc).__name__
+
+
+def _prepare_output_dir(folder: Path) -> Path:
+    """Create the output folder if needed and prove it is writable, before anything runs.
+
+    Writability is tested by creating (and removing) a probe file, not by reading
+    permission bits: a superuser ignores them, read-only file systems do not.
+
+    Raises
+    ------
+    ReportError
+        When the path is a file, cannot be created, or is not writable; one line naming
+        the folder, the reason and the fix.
+    """
+    import tempfile
+
+    fix = "Choose another output folder (--output-dir, or output_dir: in the jobs file)"
+    if folder.exists() and not folder.is_dir():
+        raise ReportError(
+            f"Output folder {str(folder)!r} is a file, not a folder. {fix}, or move the file away."
+        )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ReportError(
+            f"Output folder {str(folder)!r} cannot be created ({_os_reason(exc)}). {fix}."
+        ) from None
+    try:
+        handle, probe = tempfile.mkstemp(prefix=".crmlib-write-test-", dir=folder)
+    except OSError as exc:
+        raise ReportError(
+            f"Output folder {str(folder)!r} is not writable ({_os_reason(exc)}). {fix} "
+            "that you can write to."
+        ) from None
+    os.close(handle)
+    os.unlink(probe)
+    return folder
+
+
 def _execute_report(
     notebook: Path,
     cleaned: dict[str, Any],
@@ -240,6 +366,9 @@ def _execute_report(
     status, message = "ok", ""
     try:
         _papermill(notebook, ipynb, _for_kernel(cleaned, specs, notebook.parent), timeout)
+    except KeyboardInterrupt:  # Ctrl-C in this process: leave no kernel behind
+        _stop_kernels()
+        raise
     except Exception as exc:  # execution errors, dead kernels and timeouts all mean "failed"
         status, message = "failed", _error_message(exc)
     values: dict[str, Any] = {}
@@ -320,7 +449,8 @@ def run_notebook(
     ParameterError
         When a parameter value (or ``name``/``timeout``) breaks a rule; nothing runs.
     ReportError
-        When the notebook is missing or its parameters cell/rules are malformed.
+        When the notebook is missing or its parameters cell/rules are malformed, or the
+        output folder is a file, cannot be created or is not writable; nothing runs.
 
     Examples
     --------
@@ -345,15 +475,16 @@ def run_notebook(
     specs = _specs_from_node(nb, label)
     cleaned = _validate_with_specs(specs, parameters, label)
     stem = _check_name(name) if name is not None else _default_name(path, cleaned, specs)
+    limit = _check_timeout(timeout)
     return _execute_report(
         path,
         cleaned,
         specs,
         name=stem,
-        output_dir=Path(output_dir),
+        output_dir=_prepare_output_dir(Path(output_dir)),
         export_html=bool(export_html),
         no_code=bool(no_code),
-        timeout=_check_timeout(timeout),
+        timeout=limit,
     )
 
 
@@ -386,8 +517,18 @@ def _format_params(params: Mapping[str, Any]) -> str:
 STATUSES = _STATUSES
 
 
+def _status_counts(results: Iterable[ReportResult]) -> dict[str, int]:
+    """Reports per status: ``ok``, ``failed`` and ``invalid`` always, the others when present."""
+    results = list(results)
+    counts = {s: sum(r.status == s for r in results) for s in _STATUSES}
+    return {s: n for s, n in counts.items() if n or s in _ALWAYS_COUNTED}
+
+
 def status_line(results: Iterable[ReportResult], path: Path | str | None = None) -> str:
     """The one-line summary of some reports, e.g. ``"2 reports: 1 ok, 1 failed, 0 invalid"``.
+
+    ``ok``, ``failed`` and ``invalid`` are always counted; ``interrupted`` only when some
+    report was interrupted (``"4 reports: 1 ok, 0 failed, 0 invalid, 3 interrupted"``).
 
     Parameters
     ----------
@@ -403,8 +544,8 @@ def status_line(results: Iterable[ReportResult], path: Path | str | None = None)
     """
     results = list(results)
     n = len(results)
-    counts = {s: sum(r.status == s for r in results) for s in _STATUSES}
-    text = f"{n} report{'s' if n != 1 else ''}: " + ", ".join(f"{counts[s]} {s}" for s in _STATUSES)
+    counts = _status_counts(results)
+    text = f"{n} report{'s' if n != 1 else ''}: " + ", ".join(f"{c} {s}" for s, c in counts.items())
     if path is not None:
         text += f" — {_terminal_path(path)}"
     return text
