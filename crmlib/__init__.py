@@ -16,6 +16,9 @@ is shaped like :mod:`crmlib.datasets`: an ``__init__`` that is its public face (
 - :mod:`crmlib.reports` and :mod:`crmlib.cli` — papermill report runner, batches, index page;
   ``crmlib.reports.headline`` is light (no papermill) for use inside lessons.
 - :mod:`crmlib.plotting` — axes handling and the opt-in house style of every ``plot_*``.
+- :mod:`crmlib.privacy` — keyed pseudonyms for customer ids, and the scan of text and rendered
+  reports for e-mail addresses, phone numbers and customers' names.
+- :mod:`crmlib.glossary` — the one table of terms (English and Chinese) behind every glossary.
 - The base every module uses: :mod:`crmlib.exceptions` (the exception family),
   ``crmlib._validation`` (argument, date, column and value checks) and ``crmlib._results``
   (summary display and notes of result objects).

@@ -61,7 +61,7 @@ def _values(values: object, where: str, name: str = "values") -> pd.Series:
             f"{where}: {name!r} must be >= 0 (a value contribution); {int(neg.sum())} are "
             f"negative (e.g. {format_examples(s[neg])}). Net refunds off first or clip at 0."
         )
-    if float(s.sum()) <= 0:
+    if float(s.max()) <= 0:
         raise DataError(
             f"{where}: {name!r} must have a positive total; all {len(s)} values are 0. "
             f"There is no value to grade."
@@ -99,6 +99,7 @@ def gini(values: Any) -> float:
     0.25
     """
     x = np.sort(_values(values, "gini").to_numpy())
+    x = x / x[-1]  # scale-free: huge values (1e308) would overflow the sums, tiny ones underflow
     n = len(x)
     i = np.arange(1, n + 1)
     return float(np.sum((2 * i - n - 1) * x) / (n * x.sum()))
@@ -131,6 +132,7 @@ def concentration_curve(values: Any) -> pd.DataFrame:
     3        1.000000          1.0
     """
     x = np.sort(_values(values, "concentration_curve").to_numpy())[::-1]
+    x = x / x[0]  # shares do not depend on the scale; this keeps 1e308s from overflowing
     n = len(x)
     return pd.DataFrame({
         "customer_share": np.arange(n + 1) / n,
@@ -175,10 +177,16 @@ def plot_concentration_curve(
     ax = get_ax(ax)
     ax.plot(curve["customer_share"], curve["value_share"], label=label or "top customers")
     ax.plot([0, 1], [0, 1], linestyle="--", color="grey", linewidth=1, label="equal value")
-    for t in thresholds or ():
+    names = ("A", "B", "C")
+    for i, t in enumerate(thresholds or ()):
+        closes = f"class {names[i]} closes" if i < 2 else "threshold"
         ax.axhline(t, color="grey", linewidth=0.8, linestyle=":")
+        ax.annotate(f"{closes} at {t:.0%} of value", xy=(1, t), xycoords=("axes fraction", "data"),
+                    xytext=(-4, -3), textcoords="offset points", ha="right", va="top",
+                    fontsize="small", color="dimgrey")
     ax.set_xlabel("share of customers (largest value first)")
     ax.set_ylabel("share of value")
+    ax.set_title("Concentration of value across customers")
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.01)
     ax.legend(loc="lower right")
@@ -295,7 +303,16 @@ def abc_classes(
         )
     order = s.sort_values(ascending=False, kind="stable")
     x = order.to_numpy()
-    cum = np.cumsum(x) / x.sum()
+    with np.errstate(over="ignore"):
+        total = x.sum()
+    if not np.isfinite(total):
+        raise DataError(
+            f"{where}: the values add up to more than the largest float ({np.finfo(float).max:.3g}"
+            f"; largest value {x[0]:.3g}), so their total and the class values would be "
+            f"infinite. Rescale them first (e.g. values / 1e6: shares and classes do not "
+            f"change)."
+        )
+    cum = np.cumsum(x) / total
     before = np.concatenate([[0.0], cum[:-1]])
     # tied values share the "before" share of the first of them
     first_of_tie = pd.Series(before).groupby(x).transform("min").to_numpy()

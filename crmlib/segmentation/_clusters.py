@@ -206,6 +206,24 @@ def _check_k(k: object, n: int, name: str, where: str) -> int:
     return k
 
 
+def _check_distinct(x: np.ndarray, k: int, name: str, where: str, rows: str = "customers") -> None:
+    """Refuse a k above the number of distinct feature rows (identical customers are one point)."""
+    distinct = len(np.unique(x, axis=0))
+    if distinct >= k:
+        return
+    if distinct < 2:
+        fix = ("No segmentation is possible: every customer has the same features; add "
+               "features that differ between customers.")
+    else:
+        bound = f"every k <= {distinct}" if name == "k_range" else f"{name} <= {distinct}"
+        fix = f"Pass {bound}, or add features that tell these customers apart."
+    raise DataError(
+        f"{where}: the {name!r} parameter asks for {k} segments, but the {len(x):,} {rows} "
+        f"have only {distinct} distinct feature row{'s' if distinct != 1 else ''} (identical "
+        f"rows are one point, and k segments need at least k distinct points). {fix}"
+    )
+
+
 @dataclass(frozen=True, repr=False)
 class ClusterSelection(SummaryDisplay):
     """Fit statistics over a range of k (see :func:`select_k`).
@@ -285,7 +303,7 @@ def select_k(
     ParameterError
         Bad method, k_range or sizes (e.g. k not below the number of customers).
     DataError
-        Non-numeric or missing features.
+        Non-numeric or missing features, or fewer distinct feature rows than the largest k.
 
     Examples
     --------
@@ -318,6 +336,8 @@ def select_k(
             if max(ks) >= len(rows):
                 raise ParameterError(f"The 'sample_size' parameter of {where} must exceed the "
                                      f"largest k ({max(ks)}). Got {sample_size} instead.")
+    _check_distinct(x[rows], max(ks), "k_range", where,
+                    rows="customers" if len(rows) == len(x) else "sampled customers")
     records = []
     with _single_thread():
         records = _select_records(x, rows, ks, method, random_state, n_init)
@@ -492,6 +512,7 @@ def fit_segments(
     x = _check_features(features, where)
     check_choice(method, "method", ["kmeans", "gmm"], where=where)
     k = _check_k(k, len(x), "k", where)
+    _check_distinct(x, k, "k", where)
     random_state = check_int(random_state, "random_state", where=where, low=0)
     n_init = check_int(n_init, "n_init", where=where, low=1)
     with _single_thread():
@@ -561,6 +582,7 @@ def cluster_stability(
     x = _check_features(features, where)
     check_choice(method, "method", ["kmeans", "gmm"], where=where)
     k = _check_k(k, len(x), "k", where)
+    _check_distinct(x, k, "k", where)
     n_bootstrap = check_int(n_bootstrap, "n_bootstrap", where=where, low=1, high=1000)
     random_state = check_int(random_state, "random_state", where=where, low=0)
     n_init = check_int(n_init, "n_init", where=where, low=1)

@@ -220,8 +220,9 @@ def rfm_scores(
     ParameterError
         ``bins`` is not an int in [2, 10], or there are fewer customers than bins.
     DataError
-        A column is missing or has missing values, or one of R, F, M has the same value for
-        every customer (e.g. a single-day history), so nothing can be ranked.
+        A column is missing or has missing values, fewer than 2 customers are given, or one
+        of R, F, M has the same value for every customer (e.g. a single-day history), so
+        nothing can be ranked.
 
     Examples
     --------
@@ -245,6 +246,13 @@ def rfm_scores(
                   hint="Build the table with rfm_table() or pass recency_col=, frequency_col=, "
                        "monetary_col=.")
     check_values(rfm, cols, where=where, what="rfm", finite=False, negative=False)
+    if len(rfm) < 2:
+        who = f" ({format_examples(rfm.index)})" if len(rfm) else ""
+        raise DataError(
+            f"{where}: scores rank customers against each other, so at least 2 customers are "
+            f"needed; 'rfm' has {len(rfm)}{who}. Score the whole customer base (e.g. "
+            f"rfm_table(...) of all transactions), not one customer."
+        )
     if len(rfm) < bins:
         raise ParameterError(
             f"The 'bins' parameter of {where} must not exceed the number of customers "

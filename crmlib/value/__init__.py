@@ -6,6 +6,8 @@ The public face of lesson 03's module; each subject lives in a private module:
 - ``_btyd`` — the maximum-likelihood machinery and its results object (:class:`ModelSummary`),
   :class:`BGNBD` (Fader, Hardie & Lee 2005) and :class:`GammaGamma` (Fader & Hardie 2013), fitted
   in log space with analytic gradients and following scikit-learn's estimator contract;
+- ``_special`` — the BG/NBD's Gauss hypergeometric term, evaluated stably for heavy buyers and
+  long horizons (Euler's transformation, a series with a tail bound, Gauss's connection formula);
 - ``_clv`` — :func:`rfm_weeks` (the models' input from an order log), :func:`holdout_check` and
   :func:`customer_lifetime_value` (顧客價值);
 - ``_retention`` — the cohort charts (留存率) of :func:`crmlib.engine.cohort_table`;

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -12,8 +11,9 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
+from crmlib._results import SummaryDisplay, critical_value, format_notes
 from crmlib._validation import check_choice, check_int, check_real
-from crmlib.exceptions import DataError, ParameterError
+from crmlib.exceptions import DataError, NotFittedError, ParameterError
 from crmlib.value._inputs import (
     _LOG_BOUND,
     FEW_CUSTOMERS,
@@ -26,6 +26,7 @@ from crmlib.value._inputs import (
     _index_of,
     _rfm_arrays,
 )
+from crmlib.value._special import bgnbd_bracket
 
 __all__ = [
     "BGNBD",
@@ -40,8 +41,11 @@ __all__ = [
 # results object
 # =============================================================================================
 @dataclass(frozen=True, repr=False)
-class ModelSummary:
+class ModelSummary(SummaryDisplay):
     """The fit of a model: estimates, standard errors, log-likelihood and numbered notes.
+
+    Shown as text in a console and, in Jupyter, as the first line, the table and the notes
+    (:class:`crmlib._results.SummaryDisplay`).
 
     Attributes
     ----------
@@ -49,46 +53,48 @@ class ModelSummary:
         Model name.
     table : pandas.DataFrame
         One row per parameter: ``estimate``, ``se`` (from the inverse Hessian of the
-        log-likelihood, delta method) and the 95% interval ``ci_low``, ``ci_high`` (computed in
-        log space, so always positive).
+        log-likelihood, delta method) and the ``1 - alpha`` interval ``ci_low``, ``ci_high``
+        (computed in log space, so always positive).
     log_likelihood : float
     n_customers : int
     notes : tuple of str
         Caveats: few customers, parameters at a boundary, very wide intervals.
+    alpha : float
+        Significance level of the intervals (0.05: 95% intervals).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"estimate": [0.5], "se": [0.1], "ci_low": [0.33], "ci_high": [0.74]},
+    ...                      index=["r"])
+    >>> print(ModelSummary("Demo", table, -12.5, 300, ("Few customers.",)))
+    Demo: 300 customers, log-likelihood -12.5000, 95% intervals
+       estimate   se  ci_low  ci_high
+    r       0.5  0.1    0.33     0.74
+    Notes:
+    [1] Few customers.
     """
+
+    _html_table = "table"
+    _html_notes = "notes"
+    _html_lines = 1
+    _html_float = "{:.4g}"
 
     model: str
     table: pd.DataFrame
     log_likelihood: float
     n_customers: int
     notes: tuple[str, ...] = field(default_factory=tuple)
+    alpha: float = 0.05
 
     def summary(self) -> str:
         """The fit as text."""
         lines = [
             f"{self.model}: {self.n_customers:,} customers, log-likelihood "
-            f"{self.log_likelihood:,.4f}",
+            f"{self.log_likelihood:,.4f}, {100 * (1 - self.alpha):g}% intervals",
             self.table.to_string(float_format=lambda v: f"{v:.4g}"),
         ]
-        if self.notes:
-            lines.append("Notes:")
-            lines += [f"[{i}] {note}" for i, note in enumerate(self.notes, 1)]
-        return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary()
-
-    def __repr__(self) -> str:
-        return self.summary()
-
-    def _repr_html_(self) -> str:
-        notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
-        return (
-            f"<p><b>{html.escape(self.model)}</b>: {self.n_customers:,} customers, "
-            f"log-likelihood {self.log_likelihood:,.4f}</p>"
-            + self.table.to_html(float_format=lambda v: f"{v:.4g}")
-            + (f"<p>Notes:</p><ol>{notes}</ol>" if notes else "")
-        )
+        return "\n".join(lines + format_notes(self.notes))
 
     def to_frame(self) -> pd.DataFrame:
         """The parameter table (a copy)."""
@@ -111,8 +117,18 @@ def _numeric_hessian(grad, theta: np.ndarray) -> np.ndarray:
     return (hess + hess.T) / 2
 
 
+class _NotFitted(NotFittedError, ParameterError):
+    """:class:`NotFittedError` that is also the :class:`ParameterError` raised before it existed."""
+
+
 class _MLEModel:
-    """Shared fitting machinery: minimise the mean negative log-likelihood over log-params."""
+    """Shared fitting machinery: minimise the mean negative log-likelihood over log-params.
+
+    Learned attributes (public names ending in ``_``) exist only after ``fit``; before it,
+    reading one raises :class:`~crmlib.exceptions.NotFittedError` (also an
+    ``AttributeError``, so ``hasattr(model, "params_")`` is False), as do the methods that
+    need the fitted parameters.
+    """
 
     _names: tuple[str, ...] = ()
     _title = ""
@@ -156,12 +172,22 @@ class _MLEModel:
         check_int(self.max_iter, "max_iter", where=where, low=1)
         check_real(self.tol, "tol", where=where, low=0, low_inclusive=False)
 
+    def _not_fitted(self, where: str) -> NotFittedError:
+        return _NotFitted(
+            f"{type(self).__name__}.{where}: this model is not fitted yet, so it has no "
+            f"learned parameters. Call fit(summary) first, e.g. "
+            f"{type(self).__name__}().fit(rfm_weeks(transactions, as_of=...))."
+        )
+
+    def __getattr__(self, name: str) -> Any:
+        # only called when normal lookup fails: a learned attribute (or property) before fit
+        if name.endswith("_") and not name.startswith("_"):
+            raise self._not_fitted(name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
     def _check_fitted(self, where: str) -> np.ndarray:
-        if not hasattr(self, "params_"):
-            raise ParameterError(
-                f"{type(self).__name__}.{where}: this model is not fitted yet. Call "
-                f"fit(summary) first."
-            )
+        if "params_" not in vars(self):
+            raise self._not_fitted(where)
         return self.params_.to_numpy(dtype="float64")
 
     def _optimise(self, nll_and_grad, theta0: np.ndarray, n: int) -> None:
@@ -177,18 +203,27 @@ class _MLEModel:
             return value, grad
 
         name = type(self).__name__
-        start_value, _ = fun(theta0)
+        with np.errstate(all="ignore"):
+            start_value, start_grad = fun(theta0)
         if not np.isfinite(start_value):
             raise ConvergenceError(
                 f"{name}.fit: the log-likelihood is not finite at the starting values "
                 f"{dict(zip(self._names, [round(float(v), 4) for v in np.exp(theta0)], strict=True))}; check the "
                 f"summary for extreme values (time unit, monetary scale)."
             )
+        # BFGS's first step is minus the gradient (a unit inverse Hessian). The penalty's
+        # gradient, 2 * penalizer * params**2, is in the thousands at the starting values when a
+        # parameter is in time units (alpha ~ 1 / purchase rate): that first step flung the
+        # log-parameters by thousands, onto the plateau where a, b -> 0 and the gradient
+        # vanishes without an optimum. Scaling the initial inverse Hessian so that the first
+        # step changes no log-parameter by more than 1 fixes it; when the gradient is already
+        # below 1 (the unpenalized fits) nothing changes.
+        scale = max(1.0, float(np.max(np.abs(start_grad)))) if np.all(np.isfinite(start_grad)) else 1.0
+        options = {"maxiter": int(self.max_iter), "gtol": float(self.tol) ** 0.5 * 1e-2}
+        if scale > 1.0:
+            options["hess_inv0"] = np.eye(len(theta0)) / scale
         with np.errstate(all="ignore"):
-            res = optimize.minimize(
-                fun, theta0, jac=True, method="BFGS",
-                options={"maxiter": int(self.max_iter), "gtol": float(self.tol) ** 0.5 * 1e-2},
-            )
+            res = optimize.minimize(fun, theta0, jac=True, method="BFGS", options=options)
             if res.status == 1:
                 raise ConvergenceError(
                     f"{name}.fit did not converge: it reached max_iter={self.max_iter} "
@@ -212,9 +247,9 @@ class _MLEModel:
                 if fun(new)[0] > fun(theta)[0] + 1e-14:
                     break
                 theta = new
-        value, grad = fun(theta)
+            value, grad = fun(theta)
         gmax = float(np.max(np.abs(grad)))
-        if not (np.isfinite(value) and np.all(np.isfinite(theta))) or gmax > 1e-4:
+        if not (np.isfinite(value) and np.all(np.isfinite(theta))) or not gmax <= 1e-4:
             raise ConvergenceError(
                 f"{name}.fit did not converge after {res.nit} iterations ({res.message}); the "
                 f"largest gradient of the mean log-likelihood is {gmax:.2g}, log-parameters "
@@ -238,17 +273,28 @@ class _MLEModel:
         self.converged_ = True
         self.n_iter_ = int(res.nit)
 
-    def summary(self) -> ModelSummary:
-        """Estimates, standard errors and caveats of the fit (a :class:`ModelSummary`)."""
+    def summary(self, alpha: float = 0.05) -> ModelSummary:
+        """Estimates, standard errors, ``1 - alpha`` intervals and caveats of the fit.
+
+        The intervals are ``exp(log(estimate) -/+ z * se_log)`` with ``z`` the two-sided
+        normal critical value of ``alpha`` (1.95996… for 0.05) and ``se_log`` the standard
+        error of the log-parameter: Wald intervals in log space, so always positive.
+
+        Returns
+        -------
+        ModelSummary
+        """
+        name = type(self).__name__
         self._check_fitted("summary")
+        z = critical_value(alpha, where=f"{name}.summary")
         est = self.params_
         log_est = np.log(est.to_numpy())
-        with np.errstate(over="ignore"):
+        with np.errstate(over="ignore", invalid="ignore"):
             table = pd.DataFrame({
                 "estimate": est,
                 "se": self.se_,
-                "ci_low": np.exp(log_est - 1.96 * self._se_log),
-                "ci_high": np.exp(log_est + 1.96 * self._se_log),
+                "ci_low": np.exp(log_est - z * self._se_log),
+                "ci_high": np.exp(log_est + z * self._se_log),
             })
         notes = []
         if self.n_customers_ < FEW_CUSTOMERS:
@@ -268,7 +314,7 @@ class _MLEModel:
         notes += self._extra_notes()
         return ModelSummary(
             model=self._title, table=table, log_likelihood=self.log_likelihood_,
-            n_customers=self.n_customers_, notes=tuple(notes),
+            n_customers=self.n_customers_, notes=tuple(notes), alpha=float(alpha),
         )
 
     def _extra_notes(self) -> list[str]:
@@ -505,15 +551,18 @@ class BGNBD(_MLEModel):
         return self._out(self._p_alive(r, alpha, a, b, x, t_x, T), X, "p_alive")
 
     @staticmethod
-    def _odds_dead(r, alpha, a, b, x, t_x, T):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            log_odds = np.log(a) - np.log(np.where(x > 0, b + x - 1, 1.0)) + (r + x) * (
+    def _log_odds_dead(r, alpha, a, b, x, t_x, T):
+        """``log(a / (b + x - 1)) + (r + x) log((alpha + T) / (alpha + t_x))``; -inf at x = 0."""
+        repeat = x > 0
+        with np.errstate(all="ignore"):
+            log_odds = np.log(a) - np.log(np.where(repeat, b + x - 1, 1.0)) + (r + x) * (
                 np.log(alpha + T) - np.log(alpha + t_x)
             )
-        return np.where(x > 0, np.exp(log_odds), 0.0)
+        return np.where(repeat, log_odds, -np.inf)
 
     def _p_alive(self, r, alpha, a, b, x, t_x, T):
-        return 1.0 / (1.0 + self._odds_dead(r, alpha, a, b, x, t_x, T))
+        # 1 / (1 + exp(log_odds)) in log space: no overflow for heavy buyers long gone
+        return special.expit(-self._log_odds_dead(r, alpha, a, b, x, t_x, T))
 
     def expected_purchases(self, X: Any, t: float) -> Any:
         """Expected purchases of each customer in the next ``t`` time units (FHL 2005, eq. 10).
@@ -534,9 +583,7 @@ class BGNBD(_MLEModel):
         r, alpha, a, b = params
         if t == 0:
             return np.zeros_like(x)
-        z = t / (alpha + T + t)
-        hyp = special.hyp2f1(r + x, b + x, a + b + x - 1, z)
-        bracket = 1.0 - np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + t))) * hyp
+        bracket = bgnbd_bracket(r, alpha, a, b, x, T, t)
         value = (a + b + x - 1) / (a - 1) * bracket * self._p_alive(r, alpha, a, b, x, t_x, T)
         if not np.all(np.isfinite(value)):
             raise ConvergenceError(
@@ -554,8 +601,10 @@ class BGNBD(_MLEModel):
         """
         r, alpha, a, b = self._check_fitted("expected_purchases_new")
         t = _horizon(t, "t", "BGNBD.expected_purchases_new")
-        hyp = special.hyp2f1(r, b, a + b - 1, t / (alpha + t))
-        return float((a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * hyp))
+        if t == 0:
+            return 0.0
+        bracket = bgnbd_bracket(r, alpha, a, b, np.zeros(1), np.zeros(1), t)[0]
+        return float((a + b - 1) / (a - 1) * bracket)
 
     def probability_no_purchase(self, X: Any, t: float) -> Any:
         """Probability that each customer makes no purchase in the next ``t`` time units.
@@ -570,8 +619,10 @@ class BGNBD(_MLEModel):
         t = _horizon(t, "t", "BGNBD.probability_no_purchase")
         x, t_x, T = _rfm_arrays(X, "BGNBD.probability_no_purchase")
         alive = self._p_alive(r, alpha, a, b, x, t_x, T)
-        stay = np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + t)))
-        return self._out(1 - alive + alive * stay, X, "p_no_purchase")
+        with np.errstate(under="ignore"):  # a heavy buyer's chance of a quiet spell is ~0
+            stay = np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + t)))
+            value = 1 - alive + alive * stay
+        return self._out(value, X, "p_no_purchase")
 
     @staticmethod
     def simulate(params: Sequence[float], T: Any, *, seed: int | None = 0) -> pd.DataFrame:
@@ -701,8 +752,11 @@ class GammaGamma(_MLEModel):
     ----------
     nonpositive : {"raise", "exclude"}, default "raise"
         What to do with repeat customers whose ``monetary_value`` is 0 or negative (the model
-        needs positive values): raise a :class:`DataError`, or leave them out of the fit and
-        count them in ``n_excluded_``.
+        needs positive values): raise a :class:`DataError` (in ``fit`` and in
+        :meth:`expected_spend`), or leave them out of the fit and count them in
+        ``n_excluded_``. Excluded customers carry no usable spend history, so
+        :meth:`expected_spend` gives them the population mean ``p * gamma / (q - 1)``, as it
+        does customers without repeat purchases.
     penalizer, max_iter, tol
         As in :class:`BGNBD`.
 
@@ -776,6 +830,16 @@ class GammaGamma(_MLEModel):
                 f"monetary_value are needed; got {int(keep.sum())} of {len(x)} customers. "
                 f"Use a longer history or more customers."
             )
+        kept = m[keep]
+        if kept.min() == kept.max():
+            raise ConvergenceError(
+                f"{where} did not converge: all {int(keep.sum())} repeat customers have the "
+                f"same monetary_value ({kept[0]:.6g}). With no spread between customers' mean "
+                f"spend the model's q and gamma run off to infinity (the likelihood has no "
+                f"maximum). Check that monetary_value is each customer's mean repeat-purchase "
+                f"value (not a list price or a placeholder); if spend really is constant, use "
+                f"{kept[0]:.6g} as everyone's expected spend instead of this model."
+            )
         (xu, mu), w = _compress(x[keep], m[keep])
         xs, inv = np.unique(xu, return_inverse=True)
         mean_m = float(np.average(mu, weights=w))
@@ -809,15 +873,38 @@ class GammaGamma(_MLEModel):
         ``E[M | x, m_x] = p (gamma + x m_x) / (p x + q - 1)``: a weighted average of the
         population mean ``p gamma / (q - 1)`` and the customer's own mean ``m_x``, with weight
         ``p x / (p x + q - 1)`` on the latter. Customers without repeat purchases (``x = 0``)
-        get the population mean.
+        get the population mean. Repeat customers with ``monetary_value <= 0`` get the
+        population mean too when the model was made with ``nonpositive="exclude"`` (they were
+        left out of the fit for the same reason); with ``nonpositive="raise"`` they raise a
+        :class:`DataError`.
 
         Returns
         -------
         Series (indexed like ``X``) or array
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> model = GammaGamma(nonpositive="exclude")
+        >>> model.params_ = pd.Series([2.0, 5.0, 40.0], index=["p", "q", "gamma"])
+        >>> X = pd.DataFrame({"frequency": [0, 3, 3], "monetary_value": [0.0, -5.0, 30.0]})
+        >>> model.expected_spend(X).round(2).tolist()
+        [20.0, 20.0, 26.0]
         """
+        where = "GammaGamma.expected_spend"
         p, q, g = self._check_fitted("expected_spend")
-        x, m = _gg_arrays(X, "GammaGamma.expected_spend")
-        m = np.where(x > 0, m, 0.0)
-        values = p * (g + x * m) / (p * x + q - 1)
+        x, m = _gg_arrays(X, where)
+        nonpos = (x > 0) & (m <= 0)
+        if nonpos.any() and self.nonpositive != "exclude":
+            raise DataError(
+                f"{where}: {_bad_rows(nonpos, _index_of(X))} have repeat purchases but a "
+                f"monetary_value <= 0, for which the model has no spend estimate. Remove "
+                f"refunds/zero-value rows first, or use GammaGamma(nonpositive='exclude'), "
+                f"which gives them the population mean spend."
+            )
+        own = (x > 0) & ~nonpos
+        xs = np.where(own, x, 0.0)
+        ms = np.where(own, m, 0.0)
+        values = p * (g + xs * ms) / (p * xs + q - 1)
         index = _index_of(X)
         return pd.Series(values, index=index, name="expected_spend") if index is not None else values

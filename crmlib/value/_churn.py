@@ -235,19 +235,44 @@ def _scored(y_true: Any, score: Any, where: str) -> tuple[np.ndarray, np.ndarray
     return y, s
 
 
+def _found(y: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """Positives found among the ``k`` highest scores, ``k = 1 … n``, ties sharing evenly.
+
+    Within a tie the model cannot say who comes first, so each tied customer counts as the
+    tie's share of positives (``positives / size``): the result does not depend on the row
+    order, and a constant score finds positives at exactly the overall rate. Counts are
+    formed as ``before + j * positives / size`` (integers until the division), so they are
+    exact whole numbers wherever no tie is cut.
+    """
+    order = np.argsort(-s, kind="stable")
+    ranked, outcome = s[order], y[order]
+    starts = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])
+    sizes = np.diff(np.r_[starts, len(ranked)])
+    positives = np.add.reduceat(outcome, starts)  # 0/1 sums: exact whatever the order
+    before = np.r_[0.0, np.cumsum(positives)[:-1]]
+    group = np.repeat(np.arange(len(starts)), sizes)
+    j = np.arange(len(ranked)) - starts[group] + 1  # position within the tie, 1-based
+    return before[group] + j * positives[group] / sizes[group]
+
+
 def gains_table(y_true: Any, score: Any, *, n_bins: int = 10) -> pd.DataFrame:
     """Cumulative gains and lift by score decile (or ``n_bins`` groups).
 
-    Customers are ranked by ``score`` (highest first, ties in input order) and cut into
-    ``n_bins`` groups of (nearly) equal size.
+    Customers are ranked by ``score`` (highest first) and cut into ``n_bins`` groups of
+    (nearly) equal size. Customers with tied scores cannot be ranked among themselves: when a
+    tie straddles a group boundary, its positives are shared evenly across its customers, so
+    ``positives`` is then the expected count under a random order of the tie (a fraction).
+    The table does not depend on the order of the rows, and a constant score gives lift 1 in
+    every group.
 
     Returns
     -------
     pandas.DataFrame
-        One row per group (``bin`` 1 = highest scores): ``customers``, ``positives``,
-        ``rate`` (positives / customers), ``cum_customers_share``, ``cum_gain`` (share of
-        all positives found so far), ``lift`` (rate / overall rate) and ``cum_lift``.
-        ``customers`` and ``positives`` sum to the totals.
+        One row per group (``bin`` 1 = highest scores): ``customers``, ``positives`` (an int
+        column when every count is whole, else float), ``rate`` (positives / customers),
+        ``cum_customers_share``, ``cum_gain`` (share of all positives found so far), ``lift``
+        (rate / overall rate) and ``cum_lift``. ``customers`` and ``positives`` sum to the
+        totals.
 
     Examples
     --------
@@ -256,16 +281,30 @@ def gains_table(y_true: Any, score: Any, *, n_bins: int = 10) -> pd.DataFrame:
     bin
     1            5          3   0.6                  0.5      0.75   1.5       1.5
     2            5          1   0.2                  1.0      1.00   0.5       1.0
+
+    A tie across the boundary shares its outcomes:
+
+    >>> gains_table([1, 1, 0, 0], [0.9, 0.5, 0.5, 0.1], n_bins=2)[["customers", "positives", "lift"]]
+         customers  positives  lift
+    bin
+    1            2        1.5   1.5
+    2            2        0.5   0.5
     """
     where = "gains_table"
     y, s = _scored(y_true, score, where)
     n_bins = check_int(n_bins, "n_bins", where=where, low=1, high=len(y))
-    order = np.argsort(-s, kind="stable")
+    found = _found(y, s)
     bins = np.arange(len(y)) * n_bins // len(y) + 1
-    frame = pd.DataFrame({"bin": bins, "y": y[order]})
-    table = frame.groupby("bin").agg(customers=("y", "size"), positives=("y", "sum"))
-    table["positives"] = table["positives"].astype("int64")
-    total = table["positives"].sum()
+    ends = np.flatnonzero(np.r_[bins[1:] != bins[:-1], True])  # last position of each bin
+    at_end = found[ends]
+    table = pd.DataFrame(
+        {"customers": np.diff(np.r_[-1, ends]).astype("int64"),
+         "positives": np.diff(np.r_[0.0, at_end])},
+        index=pd.Index(np.arange(1, len(ends) + 1), name="bin"),
+    )
+    if (table["positives"] == np.round(table["positives"])).all():
+        table["positives"] = table["positives"].astype("int64")
+    total = float(y.sum())
     overall = total / len(y)
     table["rate"] = table["positives"] / table["customers"]
     table["cum_customers_share"] = table["customers"].cumsum() / len(y)
@@ -278,11 +317,17 @@ def gains_table(y_true: Any, score: Any, *, n_bins: int = 10) -> pd.DataFrame:
 def lift_curve(y_true: Any, score: Any, *, n_points: int = 100) -> pd.DataFrame:
     """Cumulative gains and lift at ``n_points`` evenly spaced targeting depths.
 
+    At depth ``i / n_points`` the top ``k = ceil(n * i / n_points)`` customers are targeted.
+    Tied scores share their outcomes evenly (as in :func:`gains_table`): targeting part of a
+    tie finds that part of its positives, whatever the order of the rows, so a constant score
+    gives lift 1 at every depth.
+
     Returns
     -------
     pandas.DataFrame
-        ``share_targeted`` (0 … 1], ``gain`` (share of positives among the top-scored
-        ``share_targeted`` customers) and ``lift`` (gain / share_targeted).
+        ``share_targeted`` (0 … 1], the share ``k / n`` of customers targeted (the depth
+        ``i / n_points`` rounded up to whole customers), ``gain`` (share of positives among
+        them) and ``lift`` (gain / share_targeted).
 
     Examples
     --------
@@ -290,15 +335,17 @@ def lift_curve(y_true: Any, score: Any, *, n_points: int = 100) -> pd.DataFrame:
        share_targeted  gain  lift
     0             0.5   1.0   2.0
     1             1.0   1.0   1.0
+    >>> lift_curve([1, 0, 1, 0], [0.5, 0.5, 0.5, 0.5], n_points=2)["lift"].tolist()
+    [1.0, 1.0]
     """
     where = "lift_curve"
     y, s = _scored(y_true, score, where)
     n_points = check_int(n_points, "n_points", where=where, low=1)
-    order = np.argsort(-s, kind="stable")
-    found = np.cumsum(y[order])
-    share = np.linspace(1, n_points, n_points) / n_points
-    k = np.maximum(np.ceil(share * len(y)).astype(int), 1)
-    total = found[-1]
+    found = _found(y, s)
+    i = np.arange(1, n_points + 1)
+    k = np.maximum((len(y) * i + n_points - 1) // n_points, 1)  # ceil(n i / n_points), exact
+    share = k / len(y)
+    total = float(y.sum())
     gain = found[k - 1] / total if total else np.zeros(n_points)
     return pd.DataFrame({"share_targeted": share, "gain": gain, "lift": gain / share})
 

@@ -109,6 +109,12 @@ def _rfm_arrays(X: Any, where: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]
 
 def _check_fit_sample(x: np.ndarray, T: np.ndarray, where: str) -> None:
     n = len(x)
+    if n == 0:
+        raise DataError(
+            f"{where}: at least {MIN_CUSTOMERS} customers are needed to fit the model; got 0 "
+            f"(the summary is empty). An as_of (or calibration_end) before the first purchase "
+            f"gives an empty summary: choose a date on or after the first purchase."
+        )
     if n < MIN_CUSTOMERS:
         raise DataError(
             f"{where}: at least {MIN_CUSTOMERS} customers are needed to fit the model; got {n}. "

@@ -102,6 +102,13 @@ def loyalty_tiers(
                          amount_col=amount_col, as_of=hi)
     frame = pd.DataFrame({"c": days[customer_col].to_numpy(), "d": days["day"].to_numpy(),
                           "v": days["amount"].to_numpy("float64")})
+    if len(frame) == 0 and len(transactions):
+        first = purchase_days(transactions, customer_col=customer_col, date_col=date_col,
+                              amount_col=amount_col)["day"].min()
+        raise DataError(
+            f"{where}: end ({hi:%Y-%m-%d}) is before the first purchase ({first:%Y-%m-%d}), so "
+            f"no customer has a tier. Pass an end on or after {first:%Y-%m-%d}."
+        )
     known = pd.Index(pd.unique(frame["c"])).sort_values()
     period = frame[frame["d"] >= lo]
     g = period.groupby("c")
