@@ -420,6 +420,7 @@ def _run_planned(plan: _Planned) -> ReportResult:
             export_html=True,
             no_code=plan.no_code,
             timeout=plan.timeout,
+            index_href="index.html",
         )
     except Exception as exc:  # keep the batch going whatever happened
         return _unfinished(plan, "failed", f"{type(exc).__name__}: {exc}", time.perf_counter() - start)

@@ -279,8 +279,16 @@ def _error_message(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
-def _export_html(nb: NotebookNode, target: Path, *, no_code: bool, title: str) -> None:
+def _export_html(
+    nb: NotebookNode, target: Path, *, no_code: bool, title: str,
+    parameters: Mapping[str, Any] | None = None, index_href: str | None = None,
+    source: Path | None = None,
+) -> None:
+    """Export to HTML for a reader: the lesson's title, a link back to the index (in a batch),
+    no test markers, no CDN scripts the page does not need, and the lesson's glossary."""
     from nbconvert import HTMLExporter
+
+    from crmlib.reports._page import finish_html, needs_math, prepare_notebook, report_title
 
     exporter = HTMLExporter(
         template_name="lab",
@@ -288,8 +296,25 @@ def _export_html(nb: NotebookNode, target: Path, *, no_code: bool, title: str) -
         exclude_input_prompt=no_code,
         exclude_output_prompt=no_code,
     )
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    body, _ = exporter.from_notebook_node(prepare_notebook(nb), resources={"metadata": {"name": title}})
+    body = finish_html(
+        body,
+        title=report_title(nb, parameters=parameters, fallback=title),
+        index_href=index_href,
+        math=needs_math(nb),
+        footer_html=_lesson_glossary(source.stem if source is not None else target.stem),
+    )
     target.write_text(body, encoding="utf-8")
+
+
+def _lesson_glossary(stem: str) -> str:
+    """The glossary section of a lesson notebook ``NN_...``; empty for other notebooks."""
+    lesson = stem[:2]
+    if not (lesson.isdigit() and stem[2:3] == "_"):
+        return ""
+    from crmlib.glossary import LESSONS, glossary_html
+
+    return glossary_html(lesson) if lesson in LESSONS else ""
 
 
 def _check_timeout(timeout: Any) -> float | None:
@@ -354,6 +379,7 @@ def _execute_report(
     export_html: bool,
     no_code: bool,
     timeout: float | None,
+    index_href: str | None = None,
 ) -> ReportResult:
     import nbformat
 
@@ -383,7 +409,8 @@ def _execute_report(
             values, texts = _collect_headlines(executed)
             if export_html:
                 try:
-                    _export_html(executed, html_file, no_code=no_code, title=name)
+                    _export_html(executed, html_file, no_code=no_code, title=name,
+                                 parameters=cleaned, index_href=index_href, source=notebook)
                     written_html = html_file
                 except Exception as exc:  # nbconvert/template problems
                     note = f"HTML export failed: {type(exc).__name__}: {exc}"
