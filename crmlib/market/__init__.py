@@ -1,0 +1,39 @@
+"""Market analysis (lesson 01): size and growth, share and concentration, and more.
+
+The public face of the lesson's module; each subject lives in a private module:
+
+- ``_size`` — :func:`market_size`, :func:`market_growth` (CAGR with its period stated) and
+  :func:`cagr`;
+- ``_share`` — :func:`market_shares` (computed from revenue), :func:`hhi` (0-10,000 scale),
+  :func:`concentration_ratio` (CR-k), :func:`concentration` with its trend, and
+  :func:`share_trend`.
+
+Nothing here loads data or changes global state at import.
+"""
+
+from __future__ import annotations
+
+from crmlib.market._share import (
+    HHI_THRESHOLDS,
+    ConcentrationResult,
+    concentration,
+    concentration_ratio,
+    hhi,
+    market_shares,
+    share_trend,
+)
+from crmlib.market._size import GrowthResult, cagr, market_growth, market_size
+
+__all__ = [
+    "ConcentrationResult",
+    "GrowthResult",
+    "HHI_THRESHOLDS",
+    "cagr",
+    "concentration",
+    "concentration_ratio",
+    "hhi",
+    "market_growth",
+    "market_shares",
+    "market_size",
+    "share_trend",
+]
