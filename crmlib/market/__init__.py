@@ -6,13 +6,24 @@ The public face of the lesson's module; each subject lives in a private module:
   :func:`cagr`;
 - ``_share`` — :func:`market_shares` (computed from revenue), :func:`hhi` (0-10,000 scale),
   :func:`concentration_ratio` (CR-k), :func:`concentration` with its trend, and
-  :func:`share_trend`.
+  :func:`share_trend`;
+- ``_profile`` — target customers: :func:`customer_categories`, :func:`category_profile`
+  (category mix index by demographic), :func:`association_tests` (chi-square, Cramér's V,
+  Holm or Benjamini-Hochberg via :func:`adjust_pvalues`) and :func:`cramers_v`.
 
 Nothing here loads data or changes global state at import.
 """
 
 from __future__ import annotations
 
+from crmlib.market._profile import (
+    AssociationResult,
+    adjust_pvalues,
+    association_tests,
+    category_profile,
+    cramers_v,
+    customer_categories,
+)
 from crmlib.market._share import (
     HHI_THRESHOLDS,
     ConcentrationResult,
@@ -25,6 +36,12 @@ from crmlib.market._share import (
 from crmlib.market._size import GrowthResult, cagr, market_growth, market_size
 
 __all__ = [
+    "AssociationResult",
+    "adjust_pvalues",
+    "association_tests",
+    "category_profile",
+    "cramers_v",
+    "customer_categories",
     "ConcentrationResult",
     "GrowthResult",
     "HHI_THRESHOLDS",
