@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from statsmodels.stats.multitest import multipletests
 
@@ -118,6 +118,7 @@ def test_buyers_measure_counts_customers():
 pvals = st.lists(st.floats(0, 1, allow_nan=False), min_size=1, max_size=40)
 
 
+@settings(max_examples=25)  # statsmodels' multipletests takes ~0.1 s a call here
 @given(pvals)
 def test_corrections_match_statsmodels(p):
     for ours, theirs in (("holm", "holm"), ("bh", "fdr_bh")):
