@@ -9,13 +9,23 @@ The public face of the lesson's module; each subject lives in a private module:
   :func:`share_trend`;
 - ``_profile`` — target customers: :func:`customer_categories`, :func:`category_profile`
   (category mix index by demographic), :func:`association_tests` (chi-square, Cramér's V,
-  Holm or Benjamini-Hochberg via :func:`adjust_pvalues`) and :func:`cramers_v`.
+  Holm or Benjamini-Hochberg via :func:`adjust_pvalues`) and :func:`cramers_v`;
+- ``_lifecycle`` — :func:`product_sales`, :func:`lifecycle_stages` (the sales-curve rule,
+  stated in its module), :func:`stage_from_age` (the default data's age rule) and
+  :func:`lifecycle_check` (confusion table against a truth).
 
 Nothing here loads data or changes global state at import.
 """
 
 from __future__ import annotations
 
+from crmlib.market._lifecycle import (
+    STAGES,
+    lifecycle_check,
+    lifecycle_stages,
+    product_sales,
+    stage_from_age,
+)
 from crmlib.market._profile import (
     AssociationResult,
     adjust_pvalues,
@@ -45,12 +55,17 @@ __all__ = [
     "ConcentrationResult",
     "GrowthResult",
     "HHI_THRESHOLDS",
+    "STAGES",
     "cagr",
     "concentration",
     "concentration_ratio",
     "hhi",
+    "lifecycle_check",
+    "lifecycle_stages",
     "market_growth",
     "market_shares",
     "market_size",
+    "product_sales",
     "share_trend",
+    "stage_from_age",
 ]
