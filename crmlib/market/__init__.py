@@ -12,7 +12,11 @@ The public face of the lesson's module; each subject lives in a private module:
   Holm or Benjamini-Hochberg via :func:`adjust_pvalues`) and :func:`cramers_v`;
 - ``_lifecycle`` — :func:`product_sales`, :func:`lifecycle_stages` (the sales-curve rule,
   stated in its module), :func:`stage_from_age` (the default data's age rule) and
-  :func:`lifecycle_check` (confusion table against a truth).
+  :func:`lifecycle_check` (confusion table against a truth);
+- ``_positioning`` — :func:`competitor_benchmark` (gaps, ranks, what to lead with),
+  :func:`positioning_map` and :func:`plot_positioning_map`;
+- ``_opportunity`` — where to grow: :func:`opportunity_inputs`, :func:`split_by_segment` and
+  :func:`rank_opportunities` (the rule returned in words).
 
 Nothing here loads data or changes global state at import.
 """
@@ -25,6 +29,20 @@ from crmlib.market._lifecycle import (
     lifecycle_stages,
     product_sales,
     stage_from_age,
+)
+from crmlib.market._opportunity import (
+    CRITERIA,
+    OpportunityResult,
+    opportunity_inputs,
+    rank_opportunities,
+    split_by_segment,
+)
+from crmlib.market._positioning import (
+    ATTRIBUTES,
+    BenchmarkResult,
+    competitor_benchmark,
+    plot_positioning_map,
+    positioning_map,
 )
 from crmlib.market._profile import (
     AssociationResult,
@@ -46,26 +64,36 @@ from crmlib.market._share import (
 from crmlib.market._size import GrowthResult, cagr, market_growth, market_size
 
 __all__ = [
+    "ATTRIBUTES",
     "AssociationResult",
-    "adjust_pvalues",
-    "association_tests",
-    "category_profile",
-    "cramers_v",
-    "customer_categories",
+    "BenchmarkResult",
+    "CRITERIA",
     "ConcentrationResult",
     "GrowthResult",
     "HHI_THRESHOLDS",
+    "OpportunityResult",
     "STAGES",
+    "adjust_pvalues",
+    "association_tests",
     "cagr",
+    "category_profile",
+    "competitor_benchmark",
     "concentration",
     "concentration_ratio",
+    "cramers_v",
+    "customer_categories",
     "hhi",
     "lifecycle_check",
     "lifecycle_stages",
     "market_growth",
     "market_shares",
     "market_size",
+    "opportunity_inputs",
+    "plot_positioning_map",
+    "positioning_map",
     "product_sales",
+    "rank_opportunities",
     "share_trend",
+    "split_by_segment",
     "stage_from_age",
 ]
