@@ -7,6 +7,9 @@ The public face of the lesson's module; each subject lives in a private module:
 - ``_share`` — :func:`market_shares` (computed from revenue), :func:`hhi` (0-10,000 scale),
   :func:`concentration_ratio` (CR-k), :func:`concentration` with its trend, and
   :func:`share_trend`;
+- ``_forecast`` — :func:`decompose` (STL, with trend and seasonal strength), :func:`forecast`
+  (STL + damped ETS with prediction intervals), :func:`backtest` against seasonal naive
+  (MASE, interval coverage) and :func:`mase`;
 - ``_profile`` — target customers: :func:`customer_categories`, :func:`category_profile`
   (category mix index by demographic), :func:`association_tests` (chi-square, Cramér's V,
   Holm or Benjamini-Hochberg via :func:`adjust_pvalues`) and :func:`cramers_v`;
@@ -23,6 +26,7 @@ Nothing here loads data or changes global state at import.
 
 from __future__ import annotations
 
+from crmlib.market._forecast import BacktestResult, backtest, decompose, forecast, mase
 from crmlib.market._lifecycle import (
     STAGES,
     lifecycle_check,
@@ -66,6 +70,7 @@ from crmlib.market._size import GrowthResult, cagr, market_growth, market_size
 __all__ = [
     "ATTRIBUTES",
     "AssociationResult",
+    "BacktestResult",
     "BenchmarkResult",
     "CRITERIA",
     "ConcentrationResult",
@@ -75,6 +80,7 @@ __all__ = [
     "STAGES",
     "adjust_pvalues",
     "association_tests",
+    "backtest",
     "cagr",
     "category_profile",
     "competitor_benchmark",
@@ -82,12 +88,15 @@ __all__ = [
     "concentration_ratio",
     "cramers_v",
     "customer_categories",
+    "decompose",
+    "forecast",
     "hhi",
     "lifecycle_check",
     "lifecycle_stages",
     "market_growth",
     "market_shares",
     "market_size",
+    "mase",
     "opportunity_inputs",
     "plot_positioning_map",
     "positioning_map",
