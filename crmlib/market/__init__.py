@@ -16,6 +16,8 @@ The public face of the lesson's module; each subject lives in a private module:
 - ``_lifecycle`` — :func:`product_sales`, :func:`lifecycle_stages` (the sales-curve rule,
   stated in its module), :func:`stage_from_age` (the default data's age rule) and
   :func:`lifecycle_check` (confusion table against a truth);
+- ``_realdata`` — Dominick's orange juice: :func:`oj_store_weeks` (store and week rebuilt
+  from the file order, checked) and :func:`oj_brand_shares` (weekly brand shares and HHI);
 - ``_positioning`` — :func:`competitor_benchmark` (gaps, ranks, what to lead with),
   :func:`positioning_map` and :func:`plot_positioning_map`;
 - ``_opportunity`` — where to grow: :func:`opportunity_inputs`, :func:`split_by_segment` and
@@ -56,6 +58,7 @@ from crmlib.market._profile import (
     cramers_v,
     customer_categories,
 )
+from crmlib.market._realdata import oj_brand_shares, oj_store_weeks
 from crmlib.market._share import (
     HHI_THRESHOLDS,
     ConcentrationResult,
@@ -97,6 +100,8 @@ __all__ = [
     "market_shares",
     "market_size",
     "mase",
+    "oj_brand_shares",
+    "oj_store_weeks",
     "opportunity_inputs",
     "plot_positioning_map",
     "positioning_map",
