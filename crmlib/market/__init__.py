@@ -4,6 +4,8 @@ The public face of the lesson's module; each subject lives in a private module:
 
 - ``_size`` — :func:`market_size`, :func:`market_growth` (CAGR with its period stated) and
   :func:`cagr`;
+- ``_scan`` — :func:`pest_table` and :func:`swot_table`: structured tables filled from the data
+  where it can, the rest left as prompts (:data:`PEST_PROMPTS`);
 - ``_share`` — :func:`market_shares` (computed from revenue), :func:`hhi` (0-10,000 scale),
   :func:`concentration_ratio` (CR-k), :func:`concentration` with its trend, and
   :func:`share_trend`;
@@ -59,6 +61,7 @@ from crmlib.market._profile import (
     customer_categories,
 )
 from crmlib.market._realdata import oj_brand_shares, oj_store_weeks
+from crmlib.market._scan import PEST_PROMPTS, pest_table, swot_table
 from crmlib.market._share import (
     HHI_THRESHOLDS,
     ConcentrationResult,
@@ -80,6 +83,7 @@ __all__ = [
     "GrowthResult",
     "HHI_THRESHOLDS",
     "OpportunityResult",
+    "PEST_PROMPTS",
     "STAGES",
     "adjust_pvalues",
     "association_tests",
@@ -103,6 +107,7 @@ __all__ = [
     "oj_brand_shares",
     "oj_store_weeks",
     "opportunity_inputs",
+    "pest_table",
     "plot_positioning_map",
     "positioning_map",
     "product_sales",
@@ -110,4 +115,5 @@ __all__ = [
     "share_trend",
     "split_by_segment",
     "stage_from_age",
+    "swot_table",
 ]
