@@ -14,7 +14,7 @@ Rank 1 is the best opportunity. The rule is returned with the table, in words.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,7 +23,6 @@ import pandas as pd
 from crmlib._results import SummaryDisplay, format_notes
 from crmlib._validation import check_frame, check_values
 from crmlib.exceptions import DataError, ParameterError
-from crmlib.market._common import as_keys
 from crmlib.market._share import market_shares
 from crmlib.market._size import TOTAL, market_growth
 
