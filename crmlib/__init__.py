@@ -9,6 +9,8 @@ is shaped like :mod:`crmlib.datasets`: an ``__init__`` that is its public face (
 - :mod:`crmlib.engine` — per-transaction aggregations that run inside the user's engine
   (pandas, Polars, DuckDB or PySpark), including :func:`crmlib.engine.purchase_days`, the one
   definition of a purchase day every domain uses.
+- :mod:`crmlib.market` — market size and growth, share and concentration, target-customer
+  profile, life cycle, positioning, where to grow, forecast, PEST/SWOT (lesson 01).
 - :mod:`crmlib.segmentation` — RFM, ABC grading, lead qualification, clustering, cross-tabs
   (lesson 02).
 - :mod:`crmlib.value` — retention, BG/NBD, Gamma-Gamma, CLV, churn warning, loyalty tiers
