@@ -5,8 +5,8 @@ so their correlation counts: negative correlation is what makes bundling pay, Ad
 1976) and values the bundle at ``wA + wB``.  Offered some of {A, B, bundle}, a customer buys
 the option with the largest surplus ``WTP - price`` if it is >= 0; at equal surplus they
 take the cheaper option (the seller's conservative case).  Prices are searched on a grid of
-WTP quantiles, one ``tick`` below each (so a customer exactly at a quantile buys); the mixed search includes "not offered", so its profit
-is never below the separate or pure-bundle optimum on the same grid.
+WTP quantiles, one ``tick`` below each (so a customer exactly at a quantile buys); the mixed
+search includes "not offered", so its profit is never below the separate or pure-bundle optimum on the same grid.
 """
 
 from __future__ import annotations

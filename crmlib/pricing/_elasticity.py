@@ -181,8 +181,9 @@ def _drop_constant(xw: np.ndarray, names: list[str], label: object, where: str, 
                 f"cannot be estimated. Use a group with price changes, or absorb fewer effects.")
         else:
             raise DataError(
-                f"{where}: regressor {name!r} is constant within {list(opts['absorb']) or 'the data'}"
-                f" in group {label!r}. Leave it out of the controls for this group.")
+                f"{where}: regressor {name!r} is constant within "
+                f"{list(opts['absorb']) or 'the data'} in group {label!r}. Leave it out of the "
+                f"controls for this group.")
     return keep
 
 
