@@ -34,8 +34,8 @@ def exercises(lesson: object = None) -> Any:
     Examples
     --------
     >>> table = exercises("03")
-    >>> table.loc["03.2", ["kind", "checkable"]].tolist()
-    ['number', True]
+    >>> table.loc["03.2", "kind"], bool(table.loc["03.2", "checkable"])
+    ('number', True)
     >>> bool(table.loc["03.4", "checkable"])
     False
     """

@@ -101,7 +101,9 @@ class Number:
     'right'
     >>> share.compare(25.0, 0.2502).message
     'close: check your units. The answer is the share as a fraction between 0 and 1.'
-    >>> share.compare(0.3, 0.2502).status
+    >>> share.compare(0.25, 0.2462).message
+    'close: did you round? Give the answer to 3 decimal places.'
+    >>> share.compare(0.35, 0.2502).status
     'wrong'
     """
 
@@ -152,7 +154,10 @@ class Number:
         if self.decimals is not None:
             for d in range(self.decimals - 1, max(self.decimals - 3, -1), -1):
                 step = 10.0 ** -d
-                if abs(answer - round(answer, d)) <= 1e-9 * max(1.0, abs(answer)) and diff <= step + tol:
+                coarse = abs(answer - round(answer, d)) <= 1e-9 * max(1.0, abs(answer))
+                rounded = diff <= step / 2 + tol
+                truncated = answer * expected > 0 and 0 <= abs(expected) - abs(answer) < step + tol
+                if coarse and (rounded or truncated):
                     places = "decimal place" if self.decimals == 1 else "decimal places"
                     return Verdict("close", f"close: did you round? Give the answer to "
                                             f"{self.decimals} {places}.")

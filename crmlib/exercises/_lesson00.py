@@ -95,7 +95,7 @@ EXERCISES = (
             "Change the activity rule of section 4 from 180 to 365 days (active = bought in the "
             "last 365 days before the analysis date). What share of customers does it classify "
             "the same way as the truth (`alive_at_end`)? Give a fraction with 3 decimals "
-            "(68.8% is 0.688). Try 90 days too: which window agrees best?"
+            "(for 12.3% write 0.123). Try 90 days too: which window agrees best?"
         ),
         kind=Number("the share as a fraction between 0 and 1", atol=0.0005, decimals=3,
                     close_hint="check the comparison: strictly after as_of minus 365 days, "
