@@ -199,8 +199,9 @@ EXERCISES = (
         ),
         solution=(
             "Three clusters must merge two of the four true segments, so the ARI falls below "
-            "the k = 4 value; six clusters split true segments and lower it too. Stability "
-            "is usually highest at the k the silhouette chose."
+            "the k = 4 value; six clusters split true segments and lower it too. The "
+            "stability check tells a different story: it measures whether a partition comes "
+            "back on resamples, not whether it is the true one."
         ),
         code=(
             "import crmlib.segmentation as seg\n"
@@ -229,8 +230,10 @@ EXERCISES = (
             "Clusters are numbered by size (0 = largest); use the model fitted with k = 4.",
         ),
         solution=(
-            "Champions bought recently, often and for much; the cluster that holds most of "
-            "them is the one whose z-profile is high on the behavioural features."
+            "Champions bought recently, often and for much, so look for the cluster whose "
+            "z-profile has a purchase frequency well above average (on the default data, the "
+            "family cluster: many children, high brand loyalty). A cluster is not a segment "
+            "of value, though: it also holds customers of every other RFM segment."
         ),
         code=(
             _PURCHASES

@@ -136,8 +136,9 @@ EXERCISES = (
                     close_hint="check margin=0.5 and discount_rate=0.2, and that the models "
                                "are fitted on the whole history up to the end of the data"),
         hints=(
-            "Refit nothing new: `v.customer_lifetime_value(bg, gg, summary, horizon=52, "
-            "margin=0.5, discount_rate=0.2).sum()`.",
+            "Keep the models of section 6 and change only the CLV call: "
+            "`v.customer_lifetime_value(bg, gg, summary, horizon=52, margin=0.5, "
+            "discount_rate=0.2)`, summed over customers.",
             "The margin multiplies every customer's CLV by the same factor.",
         ),
         solution=(
@@ -241,8 +242,10 @@ EXERCISES = (
             "`migration.rates` gives the row shares directly.",
         ),
         solution=(
-            "The diagonal cell of the gold row over the row's total. Lower thresholds make "
-            "gold bigger and usually more stable, since fewer members sit just above the bar."
+            "The diagonal cell of the gold row over the row's total (`migration.rates` has it "
+            "directly). For the second part, lower the gold thresholds step by step until gold "
+            "holds about a tenth of the active customers and compare the same share: members "
+            "who sit just above a bar are the ones who fall back."
         ),
         code=(
             _LOG
