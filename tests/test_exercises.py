@@ -498,5 +498,12 @@ def test_import_loads_no_data_and_changes_no_global_state():
         "assert _check._default_data.cache_info().currsize == 0\n"
         "print('ok')\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    import os
+    from pathlib import Path
+
+    # the subprocess imports this checkout's crmlib, not another installed copy
+    root = str(Path(ex.__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")])}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=False, env=env)
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
