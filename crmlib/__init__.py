@@ -18,6 +18,9 @@ is shaped like :mod:`crmlib.datasets`: an ``__init__`` that is its public face (
 - :mod:`crmlib.reports` and :mod:`crmlib.cli` — papermill report runner, batches, index page;
   ``crmlib.reports.headline`` is light (no papermill) for use inside lessons.
 - :mod:`crmlib.plotting` — axes handling and the opt-in house style of every ``plot_*``.
+- :mod:`crmlib.pricing` — cost floor, price elasticity with controls, the markup rule and
+  profit curve, Van Westendorp and Gabor-Granger surveys, price index, bundles.
+- :mod:`crmlib.exercises` — the self-checks of lesson exercises and quizzes.
 - :mod:`crmlib.privacy` — keyed pseudonyms for customer ids, and the scan of text and rendered
   reports for e-mail addresses, phone numbers and customers' names.
 - :mod:`crmlib.glossary` — the one table of terms (English and Chinese) behind every glossary.
