@@ -64,7 +64,7 @@ def _format_headline(value: Any, fmt: str | None) -> str:
     return f"{value:.3g}"
 
 
-def headline(name: str, value: Any, *, fmt: str | None = None) -> None:
+def headline(name: str, value: Any, *, fmt: str | None = None, teaching: bool = False) -> None:
     """Publish a headline number from a notebook cell, for the reader and the report index.
 
     In Jupyter the number is displayed (plain text and HTML, e.g. "Customers: 12,000") and a
@@ -81,6 +81,10 @@ def headline(name: str, value: Any, *, fmt: str | None = None) -> None:
     fmt : str, optional
         A format spec (``",.0f"``, ``".1%"``) or a template (``"{:,} customers"``). By
         default ints get thousands separators and floats a sensible precision.
+    teaching : bool, default False
+        Mark a number only a student needs (a check against the truth, a model diagnostic).
+        The index of a business batch leaves it out; the business audience of a lesson
+        leaves the cell out when it is tagged ``teaching``.
 
     Raises
     ------
@@ -98,6 +102,10 @@ def headline(name: str, value: Any, *, fmt: str | None = None) -> None:
         raise ParameterError(
             f"headline: 'name' must be a non-empty str. Got {name!r}. Pass a label such as 'Customers'."
         )
+    if not isinstance(teaching, bool):
+        raise ParameterError(
+            f"headline: 'teaching' must be True or False. Got {teaching!r} for {name!r}."
+        )
     plain = _plain(value, name)
     text = _format_headline(plain, fmt)
     stored = plain if not (isinstance(plain, float) and not math.isfinite(plain)) else None
@@ -107,7 +115,7 @@ def headline(name: str, value: Any, *, fmt: str | None = None) -> None:
             f'<p class="crmlib-headline"><strong>{html.escape(name)}</strong>: '
             f"{html.escape(text)}</p>"
         ),
-        HEADLINE_MIME: {"name": name, "value": stored, "text": text},
+        HEADLINE_MIME: {"name": name, "value": stored, "text": text, "teaching": teaching},
     }
     shell = None
     if "IPython" in sys.modules:
