@@ -1,6 +1,7 @@
 """Data for the workbook: the default teaching business, real public data sets, user files.
 
 - :func:`load_default` / :func:`generate` — the fictional omnichannel retailer and its truth.
+- :func:`health_check` — the customer database's health check (lesson 00's decision table).
 - :func:`read_transactions` — map, parse and validate a user's order log, with a row
   reconciliation (rows read = rows kept + rows set aside, per reason).
 - ``load_cdnow``, ``load_hillstrom``, ``load_orange_juice``, ``load_paidsearch``,
@@ -21,6 +22,7 @@ from crmlib.datasets._generator import (
     write_default,
 )
 from crmlib.datasets._messy import MESSY_COLUMNS, messy_export
+from crmlib.datasets._health import HEALTH_RULES, HealthCheck, health_check
 from crmlib.datasets._loaders import Reconciliation, TransactionData, read_transactions
 from crmlib.datasets._real import (
     SOURCES,
@@ -34,6 +36,9 @@ from crmlib.datasets._real import (
 )
 
 __all__ = [
+    "HEALTH_RULES",
+    "HealthCheck",
+    "health_check",
     "MEDIA_CHANNELS",
     "MESSY_COLUMNS",
     "REGIONS",
