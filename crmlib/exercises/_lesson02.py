@@ -52,8 +52,9 @@ def _features(data: Any, as_of: str) -> Any:
 
 
 def _ari(data: Any, *, as_of: str = AS_OF, k: int = 3, seed: int = 0) -> float:
-    import crmlib.segmentation as seg
     from sklearn.metrics import adjusted_rand_score
+
+    import crmlib.segmentation as seg
 
     X = _features(data, as_of)
     labels = seg.fit_segments(X, k, random_state=seed).labels

@@ -436,9 +436,9 @@ def grade_customers(
     credit (optional)   credit rating of business accounts                     A +1, B 0,
                                                                                C -1, D -2,
                                                                                'n/a' 0
-    loyalty (optional)  member of the loyalty programme (a 0/1 or bool flag)    member +1
+    loyalty (optional)  member of the loyalty programme (0/1 or bool flag)     member +1
     purchase            probability of a purchase in the next period           >= 2/3 +1,
-    probability         (e.g. :func:`purchase_probability`)                     < 1/3 -1,
+    probability         (e.g. :func:`purchase_probability`)                    < 1/3 -1,
     (optional)                                                                 else 0
     ==================  =====================================================  ===========
 
