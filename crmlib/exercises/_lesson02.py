@@ -52,8 +52,9 @@ def _features(data: Any, as_of: str) -> Any:
 
 
 def _ari(data: Any, *, as_of: str = AS_OF, k: int = 3, seed: int = 0) -> float:
-    import crmlib.segmentation as seg
     from sklearn.metrics import adjusted_rand_score
+
+    import crmlib.segmentation as seg
 
     X = _features(data, as_of)
     labels = seg.fit_segments(X, k, random_state=seed).labels
@@ -79,6 +80,15 @@ def _future_by_class(data: Any, *, as_of: str = AS_OF, thresholds: tuple = (0.7,
     future = data.truth_customers.set_index("customer_id")["expected_value_52w"].reindex(classes.index)
     by_class = future.groupby(classes, observed=False).sum()
     return by_class / by_class.sum()
+
+
+def _best_win_back(data: Any, *, as_of: str = AS_OF) -> str:
+    import crmlib.segmentation as seg
+
+    buys = purchases(data, as_of)
+    segments = seg.rfm_segments(seg.rfm_scores(_rfm(data, as_of), bins=5), bins=5)
+    table = seg.segment_decisions(buys, segments, as_of=as_of, margin=0.25, amount_col="net_amount").table
+    return str(table.loc[table["action"] == "win back", "margin_per_customer"].idxmax())
 
 
 _PURCHASES = (
@@ -310,21 +320,39 @@ EXERCISES = (
     ),
     Exercise(
         id="02.8",
-        title="One action per RFM segment",
+        title="The win-back segment worth the most per customer",
         prompt=(
-            "Write a decision table: for each RFM segment, one marketing action and the "
-            "expected value that justifies it (use the truth's `expected_value_52w` by "
-            "segment). Which segment is worth the most effort per customer?"
+            "The decision table sends three segments to *win back*. Which of them has the "
+            "largest expected margin **per customer** over the next 52 weeks "
+            "(`seg.segment_decisions`, the lesson's RFM segments with 5 levels, as of "
+            "2025-12-28, all regions)? Does the rule's action fit what that segment is "
+            "expected to bring, and what would you do with the other two?"
         ),
-        kind=None,
-        hints=("Start from section 2's truth check: value per customer by segment.",),
+        kind=Choice("a segment name", options=_SEGMENTS),
+        hints=(
+            "`dec = seg.segment_decisions(purchases, scores['segment'], as_of=as_of, margin=0.25, "
+            "amount_col='net_amount')`, then the rows of `dec.table` whose `action` is "
+            "'win back', column `margin_per_customer`.",
+            "The margin does not change the ranking: it multiplies every segment alike.",
+        ),
         solution=(
-            "Champions: reward and ask for referrals; loyal: cross-sell; potential "
-            "loyalists and new customers: onboarding offers; need attention: reactivation "
-            "mail; can't lose and at risk: personal win-back; hibernating and lost: cheap "
-            "reminders only. Effort follows the expected value per customer, which the truth "
-            "check ranks."
+            "Rank the win-back rows of the decision table by `margin_per_customer`. The "
+            "segments of long-silent former big spenders are mostly gone (section 2's truth "
+            "check: almost none of them are alive), so the model expects little from them; "
+            "the slipping middle segment is still alive and worth a timely offer. The rule's "
+            "label is a starting point; the expected value decides how much effort each gets."
         ),
+        code=(
+            _PURCHASES
+            + "scores = seg.rfm_scores(rfm, bins=5)\n"
+            "segments = seg.rfm_segments(scores, bins=5)\n"
+            "dec = seg.segment_decisions(purchases, segments, as_of=as_of, margin=0.25, amount_col='net_amount')\n"
+            "win_back = dec.table[dec.table['action'] == 'win back']\n"
+            "answer = win_back['margin_per_customer'].idxmax()\n"
+        ),
+        solver=_best_win_back,
+        params={"as_of": AS_OF},
+        tolerance="A label: exact (the ranking does not depend on the margin).",
     ),
 )
 

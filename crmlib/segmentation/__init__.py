@@ -11,7 +11,13 @@ The public face of lesson 02's module; each subject lives in a private module:
   :func:`true_lead_logit`, :func:`lead_score_check`;
 - ``_clusters`` — :func:`customer_features`, k selection (:func:`select_k`,
   :func:`plot_k_selection`), :func:`fit_segments` and :func:`cluster_stability`;
-- ``_crosstab`` — descriptive segmentation: :func:`crosstab_test` (chi-square, Cramér's V).
+- ``_crosstab`` — descriptive segmentation: :func:`crosstab_test` (chi-square, Cramér's V);
+- ``_grading`` — grading beyond value: :func:`purchase_probability` (購買概率, from the
+  last horizon's repeat rate per R x F cell) and :func:`grade_check` (how well a grade ranks
+  the true future value, against a baseline, with bootstrap intervals);
+- ``_decisions`` — the decision table: :data:`SEGMENT_ACTIONS` (segment -> action of
+  :data:`ACTIONS`) and :func:`segment_decisions` (customers, revenue share, action, expected
+  margin per segment).
 
 Nothing here changes global state; thread limits for reproducible clustering are set inside a
 scope and restored.
@@ -39,6 +45,13 @@ from crmlib.segmentation._clusters import (
     select_k,
 )
 from crmlib.segmentation._crosstab import CrosstabResult, crosstab_test
+from crmlib.segmentation._decisions import (
+    ACTIONS,
+    SEGMENT_ACTIONS,
+    SegmentDecisions,
+    segment_decisions,
+)
+from crmlib.segmentation._grading import GradeCheck, grade_check, purchase_probability
 from crmlib.segmentation._leads import (
     LEAD_POINTS,
     LeadScoreCheck,
@@ -55,12 +68,16 @@ from crmlib.segmentation._rfm import (
 )
 
 __all__ = [
+    "ACTIONS",
     "ABCResult",
     "ClusterSelection",
     "CrosstabResult",
     "FEATURE_GROUPS",
+    "GradeCheck",
     "LEAD_POINTS",
     "LeadScoreCheck",
+    "SEGMENT_ACTIONS",
+    "SegmentDecisions",
     "SegmentModel",
     "abc_classes",
     "cluster_stability",
@@ -69,15 +86,18 @@ __all__ = [
     "customer_features",
     "fit_segments",
     "gini",
+    "grade_check",
     "grade_customers",
     "lead_score",
     "lead_score_check",
     "plot_concentration_curve",
     "plot_k_selection",
+    "purchase_probability",
     "rfm_scores",
     "rfm_segment_rules",
     "rfm_segments",
     "rfm_table",
+    "segment_decisions",
     "segment_summary",
     "select_k",
     "spend_growth",

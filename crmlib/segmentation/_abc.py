@@ -402,7 +402,10 @@ _GRADE_POINTS: dict[str, dict[str, int]] = {
     "frequency_class": {"A": 2, "B": 1, "C": 0},
     "growth": {"new": 0, "growing": 1, "stable": 0, "declining": -1, "inactive": -1},
     "credit_rating": {"A": 1, "B": 0, "C": -1, "D": -2, "n/a": 0},
+    "loyalty": {"True": 1, "False": 0, "1": 1, "0": 0},
 }
+#: Purchase-probability bands of :func:`grade_customers`: (lower bound, points), highest first.
+_PROBABILITY_POINTS: tuple[tuple[float, int], ...] = ((2 / 3, 1), (1 / 3, 0), (0.0, -1))
 
 
 def grade_customers(
@@ -412,10 +415,12 @@ def grade_customers(
     frequency_col: str = "frequency",
     growth_col: str | None = None,
     credit_col: str | None = None,
+    loyalty_col: str | None = None,
+    probability_col: str | None = None,
     thresholds: Sequence[float] = (0.8, 0.95),
     cutoffs: Sequence[int] = (5, 3),
 ) -> pd.DataFrame:
-    """Multi-criteria customer grade: value, purchase frequency, growth and credit rating.
+    """Multi-criteria customer grade: value, frequency, growth, credit, loyalty, purchase probability.
 
     Each criterion gives points; the grade follows from their sum:
 
@@ -431,6 +436,10 @@ def grade_customers(
     credit (optional)   credit rating of business accounts                     A +1, B 0,
                                                                                C -1, D -2,
                                                                                'n/a' 0
+    loyalty (optional)  member of the loyalty programme (0/1 or bool flag)     member +1
+    purchase            probability of a purchase in the next period           >= 2/3 +1,
+    probability         (e.g. :func:`purchase_probability`)                    < 1/3 -1,
+    (optional)                                                                 else 0
     ==================  =====================================================  ===========
 
     Grade A when points >= ``cutoffs[0]`` (default 5), B when >= ``cutoffs[1]`` (3), else C.
@@ -445,6 +454,8 @@ def grade_customers(
         Value and purchase-count columns.
     growth_col, credit_col : str, optional
         Growth band (values as in :func:`spend_growth`) and credit rating columns.
+    loyalty_col, probability_col : str, optional
+        Loyalty-programme flag and purchase probability (in [0, 1]) columns.
     thresholds : (float, float)
         ABC thresholds for value and frequency.
     cutoffs : (int, int)
@@ -453,7 +464,8 @@ def grade_customers(
     Returns
     -------
     pandas.DataFrame
-        Same index: ``value_class``, ``frequency_class``, (``growth``, ``credit_rating``),
+        Same index: ``value_class``, ``frequency_class``, (``growth``, ``credit_rating``,
+        ``loyalty``, ``purchase_probability``),
         ``points`` and ``grade`` (ordered categorical A < B < C by rank, A best).
 
     Raises
@@ -474,7 +486,8 @@ def grade_customers(
     """
     where = "grade_customers"
     check_frame(table, "table", where=where)
-    cols = [value_col, frequency_col] + [c for c in (growth_col, credit_col) if c is not None]
+    cols = [value_col, frequency_col] + [c for c in (growth_col, credit_col, loyalty_col, probability_col)
+                                         if c is not None]
     check_columns(table.columns, cols, where=where, hint="Pass the column names as keywords.")
     check_values(table, cols, where=where, what="table", finite=False, negative=False)
     if len(cutoffs) != 2 or not cutoffs[0] > cutoffs[1]:
@@ -487,10 +500,12 @@ def grade_customers(
     out["frequency_class"] = abc_classes(table[frequency_col], thresholds=thresholds).table["abc_class"]
     points = (out["value_class"].astype(str).map(_GRADE_POINTS["value_class"])
               + out["frequency_class"].astype(str).map(_GRADE_POINTS["frequency_class"]))
-    for key, col in (("growth", growth_col), ("credit_rating", credit_col)):
+    for key, col in (("growth", growth_col), ("credit_rating", credit_col), ("loyalty", loyalty_col)):
         if col is None:
             continue
         vals = table[col].astype(str)
+        if key == "loyalty":
+            vals = vals.replace({"1.0": "1", "0.0": "0"})
         unknown = ~vals.isin(list(_GRADE_POINTS[key]))
         if unknown.any():
             raise DataError(
@@ -500,6 +515,16 @@ def grade_customers(
             )
         out[key] = table[col]
         points = points + vals.map(_GRADE_POINTS[key])
+    if probability_col is not None:
+        prob = table[probability_col]
+        if not pd.api.types.is_numeric_dtype(prob) or ((prob < 0) | (prob > 1)).any():
+            raise DataError(
+                f"{where}: column {probability_col!r} must hold probabilities in [0, 1] "
+                f"(e.g. {format_examples(prob.head(3))}). Pass purchase_probability()'s column."
+            )
+        out["purchase_probability"] = prob
+        bands = np.select([prob >= lo for lo, _ in _PROBABILITY_POINTS], [pts for _, pts in _PROBABILITY_POINTS])
+        points = points + pd.Series(bands, index=table.index)
     out["points"] = points.astype("int64")
     grade = np.where(points >= cutoffs[0], "A", np.where(points >= cutoffs[1], "B", "C"))
     out["grade"] = pd.Categorical(grade, categories=["A", "B", "C"], ordered=True)
