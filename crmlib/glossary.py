@@ -150,7 +150,7 @@ TERMS: tuple[Term, ...] = (
        "Protecting personal data by encryption, access control, a privacy policy and "
        "compliance; in the workbook, by pseudonyms and reports free of contact data.",
        ("privacy",)),
-    _t("pseudonym", "假名", "假名", "00 01 04 05 06 07 08 09",
+    _t("pseudonym", "假名", "假名", "00 01 02 04 05 06 07 08 09",
        "A keyed code (HMAC) that replaces a customer id in anything shown, so tables still "
        "join but nobody without the key can link a row to a person.", ("pseudonymised",
                                                                        "pseudonymized")),
@@ -288,7 +288,7 @@ TERMS: tuple[Term, ...] = (
     _t("cohort", "同期群", "同期群", "03",
        "The customers who started in the same period (e.g. first purchase month), followed "
        "together over time."),
-    _t("loyalty", "忠誠度", "忠诚度", "03",
+    _t("loyalty", "忠誠度", "忠诚度", "02 03",
        "A customer's tendency to keep buying from the firm rather than from competitors."),
     _t("churn", "客戶流失", "客户流失", "03",
        "A customer leaving for good; in a non-contractual business it is never announced and "
@@ -301,7 +301,7 @@ TERMS: tuple[Term, ...] = (
     _t("tier migration", "等級遷移", "等级迁移", "03",
        "How customers move between member tiers from one period to the next.",
        ("migration",)),
-    _t("BG/NBD model", "BG/NBD 模型", "BG/NBD 模型", "00 03",
+    _t("BG/NBD model", "BG/NBD 模型", "BG/NBD 模型", "00 02 03",
        "A model of repeat buying in which each customer buys at their own Poisson rate until "
        "they drop out, with a chance of dropping out after each purchase.", ("BG/NBD",)),
     _t("Gamma-Gamma model", "Gamma-Gamma 模型", "Gamma-Gamma 模型", "00 03",
