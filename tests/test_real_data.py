@@ -20,6 +20,7 @@ from crmlib.datasets import (
     load_hillstrom,
     load_orange_juice,
     load_paidsearch,
+    load_ta_feng,
 )
 from crmlib.datasets import _real
 from crmlib.exceptions import DataError, ParameterError
@@ -248,7 +249,9 @@ def test_missing_data_home_lists_places_env_var_and_download(tmp_path, monkeypat
 
 
 def test_sources_describe_every_loader():
-    assert set(_real.SOURCES) == {"cdnow", "hillstrom", "orange_juice", "paidsearch", "amusement_park"}
+    assert set(_real.SOURCES) == {
+        "cdnow", "hillstrom", "orange_juice", "paidsearch", "amusement_park", "ta_feng"
+    }
     for spec in _real.SOURCES.values():
         assert {"title", "folder", "files", "description", "citation", "download"} <= set(spec)
     assert "minethatdata" in str(_real.SOURCES["hillstrom"]["download"]).lower()
@@ -294,3 +297,60 @@ def test_ta_feng_order_lines_are_all_kept_and_revenue_matches_pandas(home):
     assert len(summary) == 32_266
     first = tx.data.groupby("customer_id")["amount"].sum()
     assert first.sum() == pytest.approx(plain, abs=0.5)
+
+
+@pytest.fixture(scope="module")
+def ta_feng_lines(home):
+    if not (home / "ta_feng" / "ta_feng.csv.zip").is_file():
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the real-data tests, but ta_feng/ta_feng.csv.zip was not found")
+        pytest.skip("Ta-Feng not found")
+    return load_ta_feng()
+
+
+def test_ta_feng_lines_sizes_types_and_documented_counts(ta_feng_lines, home):
+    lines = ta_feng_lines
+    # the data README: 817,741 order lines, 32,266 customers, 1 Nov 2000 - 28 Feb 2001
+    assert lines.shape == (817_741, 9)
+    assert lines["customer_id"].nunique() == 32_266
+    assert str(lines["order_date"].min().date()) == "2000-11-01"
+    assert str(lines["order_date"].max().date()) == "2001-02-28"
+    assert lines.dtypes.astype(str).to_dict() == {
+        "order_date": "datetime64[us]", "customer_id": "string", "age_group": "category",
+        "pin_code": "category", "product_subclass": "string", "product_id": "string",
+        "quantity": "int64", "cost": "float64", "amount": "float64",
+    }
+    assert lines["customer_id"].str.len().eq(8).all()  # leading zeros kept
+    raw = pd.read_csv(home / "ta_feng" / "ta_feng.csv.zip", dtype=str, keep_default_na=False)
+    assert int((raw["AGE_GROUP"] == "").sum()) == int(lines["age_group"].isna().sum()) > 0
+    assert lines["amount"].sum() == pd.to_numeric(raw["SALES_PRICE"]).sum()
+    assert lines["age_group"].cat.ordered and lines["age_group"].cat.categories[0] == "<25"
+
+
+def test_ta_feng_orders_are_customer_day_baskets(ta_feng_lines, home):
+    orders = load_ta_feng(home, level="orders")
+    assert len(orders) == 119_578  # the data README's customer-day baskets
+    assert orders["order_id"].is_unique
+    assert orders["lines"].sum() == len(ta_feng_lines)
+    assert orders["amount"].sum() == ta_feng_lines["amount"].sum()
+    assert orders["items"].sum() == ta_feng_lines["quantity"].sum()
+    one = orders.iloc[0]
+    mine = ta_feng_lines[(ta_feng_lines["customer_id"] == one["customer_id"])
+                         & (ta_feng_lines["order_date"] == one["order_date"])]
+    assert one["amount"] == mine["amount"].sum() and one["lines"] == len(mine)
+
+
+def test_ta_feng_errors(home, tmp_path):
+    with pytest.raises(ParameterError, match="level"):
+        load_ta_feng(home, level="baskets")
+    bad = tmp_path / "ta_feng.csv"
+    bad.write_text(
+        "TRANSACTION_DT,CUSTOMER_ID,AGE_GROUP,PIN_CODE,PRODUCT_SUBCLASS,PRODUCT_ID,AMOUNT,ASSET,SALES_PRICE\n"
+        "11/1/2000,01104905,45-49,115,110411,4710199010372,2,24,30\n"
+        "2000-11-02,01104905,45-49,115,110411,4710199010372,2,24,30\n"
+    )
+    with pytest.raises(DataError, match=r"'TRANSACTION_DT'.*dates like '11/1/2000'.*lines \[3\]"):
+        load_ta_feng(bad)
+    bad.write_text(bad.read_text().replace("2000-11-02", "11/2/2000").replace(",45-49,115,110411,4710199010372,2,24,30\n", ",46-50,115,110411,4710199010372,2,24,30\n", 1))
+    with pytest.raises(DataError, match="AGE_GROUP"):
+        load_ta_feng(bad)

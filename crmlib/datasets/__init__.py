@@ -1,10 +1,11 @@
 """Data for the workbook: the default teaching business, real public data sets, user files.
 
 - :func:`load_default` / :func:`generate` — the fictional omnichannel retailer and its truth.
+- :func:`health_check` — the customer database's health check (lesson 00's decision table).
 - :func:`read_transactions` — map, parse and validate a user's order log, with a row
   reconciliation (rows read = rows kept + rows set aside, per reason).
 - ``load_cdnow``, ``load_hillstrom``, ``load_orange_juice``, ``load_paidsearch``,
-  ``load_amusement_park`` — the real data sets of ``../shared/data`` (or ``CRMLIB_DATA_HOME``).
+  ``load_amusement_park``, ``load_ta_feng`` — the real data sets of ``../shared/data`` (or ``CRMLIB_DATA_HOME``).
 """
 
 from crmlib.datasets._constants import AS_OF, CATEGORIES, DEFAULT_SEED, END, MEDIA_CHANNELS, REGIONS, SALES_CHANNELS, START
@@ -21,6 +22,7 @@ from crmlib.datasets._generator import (
     write_default,
 )
 from crmlib.datasets._messy import MESSY_COLUMNS, messy_export
+from crmlib.datasets._health import HEALTH_RULES, HealthCheck, health_check
 from crmlib.datasets._loaders import Reconciliation, TransactionData, read_transactions
 from crmlib.datasets._real import (
     SOURCES,
@@ -30,9 +32,13 @@ from crmlib.datasets._real import (
     load_hillstrom,
     load_orange_juice,
     load_paidsearch,
+    load_ta_feng,
 )
 
 __all__ = [
+    "HEALTH_RULES",
+    "HealthCheck",
+    "health_check",
     "MEDIA_CHANNELS",
     "MESSY_COLUMNS",
     "REGIONS",
@@ -58,6 +64,7 @@ __all__ = [
     "load_hillstrom",
     "load_orange_juice",
     "load_paidsearch",
+    "load_ta_feng",
     "load_truth",
     "messy_export",
     "read_transactions",

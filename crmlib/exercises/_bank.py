@@ -7,18 +7,33 @@ are two-digit strings (``"03"``); ``3`` and ``"3"`` are accepted.
 from __future__ import annotations
 
 import difflib
+import importlib
 import re
 from numbers import Integral
 
 from crmlib.exceptions import ParameterError
-from crmlib.exercises import _lesson00, _lesson02, _lesson03
 from crmlib.exercises._display import QuizQuestion
 from crmlib.exercises._exercise import Exercise
 
 __all__ = ["LESSONS", "all_exercises", "get_exercise", "lesson_exercises", "lesson_quiz",
            "normalize_lesson"]
 
-_MODULES = {"00": _lesson00, "02": _lesson02, "03": _lesson03}
+
+
+def _lesson_modules() -> dict:
+    """``crmlib.exercises._lessonNN`` for every lesson that has one, in lesson order."""
+    modules = {}
+    for number in range(10):
+        name = f"crmlib.exercises._lesson{number:02d}"
+        try:
+            modules[f"{number:02d}"] = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:  # a module that exists but fails to import is a bug
+                raise
+    return modules
+
+
+_MODULES = _lesson_modules()
 
 #: The lessons that have exercises, in teaching order.
 LESSONS: tuple[str, ...] = tuple(_MODULES)
