@@ -303,34 +303,14 @@ EXERCISES = (
     ),
     Exercise(
         id="03.7",
-        title="Whom to call first",
-        prompt=(
-            "The retention team can make 500 calls. Rank the customers by churn risk alone, "
-            "by CLV alone, and by the two together (e.g. CLV × P(no purchase)). Which ranking "
-            "would you give the team, and what does it miss?"
-        ),
-        kind=None,
-        hints=(
-            "A customer certain to churn but worth nothing is not worth a call; nor is a "
-            "valuable customer who will stay anyway.",
-        ),
-        solution=(
-            "Rank by expected value at risk: CLV × the probability of no purchase. Risk alone "
-            "calls customers of little value; CLV alone calls loyal customers who would buy "
-            "anyway. The product still ignores whether a call changes anything — that needs "
-            "an uplift experiment (a later lesson)."
-        ),
-    ),
-    Exercise(
-        id="03.8",
-        title="A dearer call: how many customers are still worth one",
+        title="Whom to call first, when a call costs more",
         prompt=(
             "Section 9's call list calls while save rate × margin at risk > contact cost. A "
             "phone call from a senior agent costs 20 (instead of the default 10) and keeps 25% "
             "of the customers it reaches (instead of 20%). With the lesson's other defaults "
             "(churn window 180 days, margin 0.3, discount rate 0.1, 52 weeks), how many "
-            "customers are worth a call? Is the break-even margin at risk higher or lower than "
-            "with the defaults?"
+            "customers are worth a call? Then compare the list with a ranking by churn risk "
+            "alone and by CLV alone: what does each of them get wrong?"
         ),
         kind=Number("a count of customers", integer=True,
                     close_hint="check both settings: contact_cost=20 and save_rate=0.25, and "
@@ -342,7 +322,10 @@ EXERCISES = (
         ),
         solution=(
             "The break-even margin at risk is 20 / 0.25 = 80 instead of 10 / 0.2 = 50, so fewer "
-            "customers pass it; the ranking itself does not change, only where the list stops."
+            "customers pass it; the ranking itself does not change, only where the list stops. "
+            "Risk alone calls customers of little value; CLV alone calls loyal customers who "
+            "would buy anyway. The product still ignores whether a call changes anything — that "
+            "needs an uplift experiment (a later lesson)."
         ),
         code=(
             _LOG
