@@ -84,6 +84,19 @@ def _n_likely_gone(data: Any, *, as_of: str = AS_OF, threshold: float = 0.5) -> 
     return int((bg.probability_alive(summary) < threshold).sum())
 
 
+def _n_worth_a_call(data: Any, *, as_of: str = AS_OF, contact_cost: float = 20.0,
+                    save_rate: float = 0.25, churn_days: int = 180, margin: float = 0.3,
+                    discount_rate: float = 0.1, horizon_weeks: int = 52) -> int:
+    import crmlib.value as v
+
+    summary = v.rfm_weeks(transactions(data, as_of), as_of=as_of)
+    bg, gg = _fits(summary)
+    clv = v.customer_lifetime_value(bg, gg, summary, horizon=horizon_weeks, margin=margin,
+                                    discount_rate=discount_rate)
+    risk = bg.probability_no_purchase(summary, churn_days / 7)
+    return v.call_list(clv, risk, contact_cost=contact_cost, save_rate=save_rate).n_calls
+
+
 _LOG = (
     "import pandas as pd\n"
     "import crmlib.value as v\n"
@@ -290,23 +303,42 @@ EXERCISES = (
     ),
     Exercise(
         id="03.7",
-        title="Whom to call first",
+        title="Whom to call first, when a call costs more",
         prompt=(
-            "The retention team can make 500 calls. Rank the customers by churn risk alone, "
-            "by CLV alone, and by the two together (e.g. CLV × P(no purchase)). Which ranking "
-            "would you give the team, and what does it miss?"
+            "Section 9's call list calls while save rate × margin at risk > contact cost. A "
+            "phone call from a senior agent costs 20 (instead of the default 10) and keeps 25% "
+            "of the customers it reaches (instead of 20%). With the lesson's other defaults "
+            "(churn window 180 days, margin 0.3, discount rate 0.1, 52 weeks), how many "
+            "customers are worth a call? Then compare the list with a ranking by churn risk "
+            "alone and by CLV alone: what does each of them get wrong?"
         ),
-        kind=None,
+        kind=Number("a count of customers", integer=True,
+                    close_hint="check both settings: contact_cost=20 and save_rate=0.25, and "
+                               "the churn window of 180 days for the risk"),
         hints=(
-            "A customer certain to churn but worth nothing is not worth a call; nor is a "
-            "valuable customer who will stay anyway.",
+            "`v.call_list(clv, risk, contact_cost=20, save_rate=0.25).n_calls`, with `clv` and "
+            "`risk` as in the summary cell.",
+            "The cut-off is contact_cost / save_rate.",
         ),
         solution=(
-            "Rank by expected value at risk: CLV × the probability of no purchase. Risk alone "
-            "calls customers of little value; CLV alone calls loyal customers who would buy "
-            "anyway. The product still ignores whether a call changes anything — that needs "
-            "an uplift experiment (a later lesson)."
+            "The break-even margin at risk is 20 / 0.25 = 80 instead of 10 / 0.2 = 50, so fewer "
+            "customers pass it; the ranking itself does not change, only where the list stops. "
+            "Risk alone calls customers of little value; CLV alone calls loyal customers who "
+            "would buy anyway. The product still ignores whether a call changes anything — that "
+            "needs an uplift experiment (a later lesson)."
         ),
+        code=(
+            _LOG
+            + "summary = v.rfm_weeks(tx, as_of=end)\n"
+            "bg, gg = v.BGNBD().fit(summary), v.GammaGamma().fit(summary)\n"
+            "clv = v.customer_lifetime_value(bg, gg, summary, horizon=52, margin=0.3, discount_rate=0.1)\n"
+            "risk = bg.probability_no_purchase(summary, 180 / 7)\n"
+            "answer = v.call_list(clv, risk, contact_cost=20, save_rate=0.25).n_calls\n"
+        ),
+        solver=_n_worth_a_call,
+        params={"as_of": AS_OF, "contact_cost": 20.0, "save_rate": 0.25, "churn_days": 180,
+                "margin": 0.3, "discount_rate": 0.1, "horizon_weeks": 52},
+        tolerance="A count: exact (the fits are deterministic).",
     ),
 )
 

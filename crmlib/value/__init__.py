@@ -13,7 +13,13 @@ The public face of lesson 03's module; each subject lives in a private module:
 - ``_retention`` — the cohort charts (留存率) of :func:`crmlib.engine.cohort_table`;
 - ``_churn`` — the churn warning (流失警示): :func:`churn_dataset`, :func:`make_churn_model`,
   :func:`calibration_table`, :func:`gains_table`, :func:`lift_curve` and their plots;
-- ``_tiers`` — loyalty tiers (會員等級) and their migration.
+- ``_tiers`` — loyalty tiers (會員等級), their migration, and loyalty points (積分) with
+  their liability (:func:`loyalty_points`);
+- ``_diagnostics`` — the BTYD diagnostics: :func:`frequency_recency_matrix`,
+  :func:`alive_history`, :func:`spend_frequency_correlation` (the Gamma-Gamma independence
+  check), :func:`clv_interval` (parametric bootstrap) and :func:`day_flooring_effect`;
+- ``_decision`` — the retention decision: :func:`call_list`, ranked by expected margin at risk
+  with a break-even cut-off.
 
 Time is measured in the unit of the summary you fit (weeks in the lessons: recency and ``T``
 are days / 7).  Nothing here changes global state.
@@ -46,38 +52,65 @@ from crmlib.value._clv import (
     plot_holdout_check,
     rfm_weeks,
 )
+from crmlib.value._decision import CallList, call_list
+from crmlib.value._diagnostics import (
+    CLVIntervals,
+    SpendFrequencyCorrelation,
+    alive_history,
+    clv_interval,
+    day_flooring_effect,
+    frequency_recency_matrix,
+    plot_alive_history,
+    plot_frequency_recency_matrix,
+    spend_frequency_correlation,
+)
 from crmlib.value._retention import plot_cohort_heatmap, plot_retention_curves
 from crmlib.value._tiers import (
     DEFAULT_TIERS,
+    LoyaltyPoints,
     TierMigration,
+    loyalty_points,
     loyalty_tiers,
     tier_migration,
 )
 
 __all__ = [
     "BGNBD",
+    "CLVIntervals",
     "DEFAULT_TIERS",
+    "CallList",
     "ChurnData",
     "ConvergenceError",
     "GammaGamma",
+    "LoyaltyPoints",
     "ModelSummary",
+    "SpendFrequencyCorrelation",
     "TierMigration",
+    "alive_history",
     "bgnbd_log_likelihood",
     "calibration_table",
+    "call_list",
     "churn_dataset",
+    "clv_interval",
     "customer_lifetime_value",
+    "day_flooring_effect",
+    "frequency_recency_matrix",
     "gains_table",
     "gamma_gamma_log_likelihood",
     "holdout_check",
     "lift_curve",
+    "loyalty_points",
     "loyalty_tiers",
     "make_churn_model",
+    "plot_alive_history",
     "plot_calibration",
     "plot_cohort_heatmap",
+    "plot_frequency_recency_matrix",
     "plot_gains",
     "plot_holdout_check",
     "plot_lift_curve",
     "plot_retention_curves",
     "rfm_weeks",
+    "spend_frequency_correlation",
     "tier_migration",
 ]

@@ -264,11 +264,14 @@ class _MLEModel:
                 cov = np.linalg.inv(hess)
                 se_log = np.sqrt(np.where(np.diag(cov) > 0, np.diag(cov), np.nan))
             except np.linalg.LinAlgError:
+                cov = np.full((len(theta), len(theta)), np.nan)
                 se_log = np.full(len(theta), np.nan)
         params = np.exp(theta)
         self.params_ = pd.Series(params, index=list(self._names), name="estimate")
         self.se_ = pd.Series(params * se_log, index=list(self._names), name="se")
         self._se_log = se_log
+        # covariance of the log-parameters (inverse Hessian): crmlib.value.clv_interval draws from it
+        self._cov_log = cov
         self.log_likelihood_ = float(-nll_and_grad(theta)[0] * n)
         self.converged_ = True
         self.n_iter_ = int(res.nit)

@@ -215,10 +215,43 @@ def customer_lifetime_value(
     params = bgnbd._check_fitted(where)
     x, t_x, T = _rfm_arrays(X, where)
     spend = np.asarray(gamma_gamma.expected_spend(X), dtype="float64")
-    total = np.zeros(len(x))
-    previous = np.zeros(len(x))
-    for k in range(1, horizon + 1):
-        cumulative = bgnbd._cond_expected(params, x, t_x, T, float(k))
-        total += (cumulative - previous) / (1 + discount_rate) ** (k / periods_per_year)
-        previous = cumulative
+    weeks = np.arange(1, horizon + 1, dtype="float64")
+    factor = (1 + discount_rate) ** (-weeks / periods_per_year)
+    if len(x) * horizon <= _CELLS:
+        # few customers (e.g. the bootstrap of clv_interval): every week in one evaluation
+        increments = np.diff(_expected_path(bgnbd, params, x, t_x, T, weeks), axis=0, prepend=0.0)
+        total = factor @ increments
+    else:  # many customers: week by week keeps memory small and is faster
+        total = np.zeros(len(x))
+        previous = np.zeros(len(x))
+        for k, f in zip(weeks, factor, strict=True):
+            cumulative = bgnbd._cond_expected(params, x, t_x, T, float(k))
+            total += (cumulative - previous) * f
+            previous = cumulative
     return pd.Series(margin * spend * total, index=X.index, name="clv")
+
+
+#: Up to this many customer-weeks, customer_lifetime_value evaluates all weeks at once.
+_CELLS = 50_000
+
+
+def _expected_path(bgnbd: BGNBD, params: np.ndarray, x: np.ndarray, t_x: np.ndarray,
+                   T: np.ndarray, weeks: np.ndarray) -> np.ndarray:
+    """Expected purchases by each of ``weeks`` (rows) for each customer (columns)."""
+    from crmlib.exceptions import ConvergenceError
+    from crmlib.value._special import bgnbd_bracket
+
+    r, alpha, a, b = params
+    shape = (len(weeks), len(x))
+    bracket = bgnbd_bracket(
+        r, alpha, a, b, np.broadcast_to(x, shape).ravel(), np.broadcast_to(T, shape).ravel(),
+        np.broadcast_to(weeks[:, None], shape).ravel(),
+    ).reshape(shape)
+    value = (a + b + x - 1) / (a - 1) * bracket * bgnbd._p_alive(r, alpha, a, b, x, t_x, T)
+    if not np.all(np.isfinite(value)):
+        raise ConvergenceError(
+            f"customer_lifetime_value: the hypergeometric series did not give a finite value for "
+            f"{int((~np.isfinite(value).all(axis=0)).sum())} customers (horizon {len(weeks)}). "
+            f"Use a shorter horizon, or check that a is not close to 1 (a={a:.4g})."
+        )
+    return value

@@ -10,14 +10,16 @@ import numpy as np
 import pandas as pd
 
 from crmlib._results import SummaryDisplay
-from crmlib._validation import check_frame, format_examples
+from crmlib._validation import check_frame, check_real, format_examples
 from crmlib.engine import purchase_days
 from crmlib.exceptions import DataError, ParameterError
 from crmlib.value._churn import _timestamp
 
 __all__ = [
     "DEFAULT_TIERS",
+    "LoyaltyPoints",
     "TierMigration",
+    "loyalty_points",
     "loyalty_tiers",
     "tier_migration",
 ]
@@ -227,3 +229,120 @@ def tier_migration(before: pd.Series, after: pd.Series) -> TierMigration:
     totals = counts.sum(axis=1).replace(0, np.nan)
     rates = counts.div(totals, axis=0)
     return TierMigration(counts=counts, rates=rates)
+
+
+# =============================================================================================
+# loyalty points (積分)
+# =============================================================================================
+@dataclass(frozen=True, repr=False)
+class LoyaltyPoints(SummaryDisplay):
+    """Points earned in a period, the tiers they reach, and the liability they create.
+
+    Attributes
+    ----------
+    members : pandas.DataFrame
+        Per customer active in the period: ``spend``, ``purchase_days``, ``points`` and
+        ``tier`` (ordered categorical, highest first).
+    scheme : pandas.DataFrame
+        Per tier: ``min_points`` (= minimum spend × points per yuan), ``min_purchase_days``,
+        ``members``, ``points``.
+    points_per_yuan, yuan_per_point, redemption_rate : float
+    """
+
+    _html_table = "scheme"
+    _html_float = "{:,.0f}"
+
+    members: pd.DataFrame
+    scheme: pd.DataFrame
+    points_per_yuan: float
+    yuan_per_point: float
+    redemption_rate: float
+
+    @property
+    def points(self) -> int:
+        """Points earned in the period by all members."""
+        return int(self.members["points"].sum())
+
+    @property
+    def liability(self) -> float:
+        """Expected cost of the points: points × yuan per point × redemption rate."""
+        return float(self.points * self.yuan_per_point * self.redemption_rate)
+
+    def summary(self) -> str:
+        return (
+            f"Loyalty points: {len(self.members):,} members earned {self.points:,} points "
+            f"({self.points_per_yuan:g} per ¥); liability {self.liability:,.0f} ¥ at "
+            f"{self.yuan_per_point:g} ¥ per point and a {self.redemption_rate:.0%} redemption rate."
+        )
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.members.copy()
+
+
+def loyalty_points(
+    transactions: pd.DataFrame, *, start: Any, end: Any, points_per_yuan: float = 1.0,
+    yuan_per_point: float = 0.01, redemption_rate: float = 1.0,
+    tiers: Sequence[tuple[str, float, int]] = DEFAULT_TIERS,
+    customer_col: str = "customer_id", date_col: str = "order_date", amount_col: str = "amount",
+) -> LoyaltyPoints:
+    """Points (積分) earned between ``start`` and ``end``, tiers in points, and their liability.
+
+    Each purchase day earns ``floor(spend of the day × points_per_yuan)`` points. The tier
+    scheme is ``tiers`` with its spend thresholds expressed in points (minimum spend ×
+    ``points_per_yuan``): a member gets the highest tier whose minimum points **and** minimum
+    purchase days they reach in the period. The liability is what the points will cost when
+    redeemed: points × ``yuan_per_point`` × ``redemption_rate`` (the share of points expected
+    to be redeemed; 1 is the prudent upper bound when no redemptions are recorded).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> log = pd.DataFrame({"customer_id": ["A"] * 4 + ["B"],
+    ...     "order_date": pd.to_datetime(["2024-01-05", "2024-02-05", "2024-03-05", "2024-04-05",
+    ...                                   "2024-05-01"]),
+    ...     "amount": [300.4, 300.0, 300.0, 300.0, 50.9]})
+    >>> pts = loyalty_points(log, start="2024-01-01", end="2024-12-31")
+    >>> pts.members[["points", "tier"]].astype({"tier": str}).to_dict("index")
+    {'A': {'points': 1200, 'tier': 'silver'}, 'B': {'points': 50, 'tier': 'bronze'}}
+    >>> pts.liability
+    12.5
+    """
+    where = "loyalty_points"
+    levels = _check_tiers(tiers, where)
+    points_per_yuan = check_real(points_per_yuan, "points_per_yuan", where=where, low=0,
+                                 low_inclusive=False)
+    yuan_per_point = check_real(yuan_per_point, "yuan_per_point", where=where, low=0)
+    redemption_rate = check_real(redemption_rate, "redemption_rate", where=where, low=0, high=1)
+    check_frame(transactions, "transactions", where=where,
+                columns=[customer_col, date_col, amount_col],
+                hint="Pass customer_col=, date_col=, amount_col=.")
+    lo, hi = _timestamp(start, "start", where), _timestamp(end, "end", where)
+    if hi < lo:
+        raise ParameterError(f"{where}: end ({hi:%Y-%m-%d}) is before start ({lo:%Y-%m-%d}); "
+                             f"swap them.")
+    days = purchase_days(transactions, customer_col=customer_col, date_col=date_col,
+                         amount_col=amount_col, as_of=hi)
+    days = days[days["day"] >= lo]
+    earned = np.floor(days["amount"].to_numpy("float64") * points_per_yuan + 1e-9)
+    frame = pd.DataFrame({"c": days[customer_col].to_numpy(), "spend": days["amount"].to_numpy("float64"),
+                          "points": earned})
+    g = frame.groupby("c")
+    members = pd.DataFrame({"spend": g["spend"].sum(), "purchase_days": g.size(),
+                            "points": g["points"].sum().astype("int64")})
+    members.index.name = customer_col
+    names = [t[0] for t in levels]
+    tier = np.full(len(members), names[-1], dtype=object)
+    for name, min_spend, min_count in reversed(levels):
+        ok = ((members["points"].to_numpy() >= min_spend * points_per_yuan - 1e-9)
+              & (members["purchase_days"].to_numpy() >= min_count))
+        tier[ok] = name
+    members["tier"] = pd.Categorical(tier, categories=names, ordered=True)
+    by = members.groupby("tier", observed=False)
+    scheme = pd.DataFrame({
+        "min_points": [t[1] * points_per_yuan for t in levels],
+        "min_purchase_days": [t[2] for t in levels],
+        "members": by.size().reindex(names).to_numpy(),
+        "points": by["points"].sum().reindex(names).to_numpy(),
+    }, index=pd.Index(names, name="tier"))
+    return LoyaltyPoints(members=members, scheme=scheme, points_per_yuan=points_per_yuan,
+                         yuan_per_point=yuan_per_point, redemption_rate=redemption_rate)
