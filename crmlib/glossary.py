@@ -150,7 +150,7 @@ TERMS: tuple[Term, ...] = (
        "Protecting personal data by encryption, access control, a privacy policy and "
        "compliance; in the workbook, by pseudonyms and reports free of contact data.",
        ("privacy",)),
-    _t("pseudonym", "假名", "假名", "00 01 02 04 05 06 07 08 09",
+    _t("pseudonym", "假名", "假名", "00 01 02 03 04 05 06 07 08 09",
        "A keyed code (HMAC) that replaces a customer id in anything shown, so tables still "
        "join but nobody without the key can link a row to a person.", ("pseudonymised",
                                                                        "pseudonymized")),
@@ -290,6 +290,10 @@ TERMS: tuple[Term, ...] = (
        "together over time."),
     _t("loyalty", "忠誠度", "忠诚度", "02 03",
        "A customer's tendency to keep buying from the firm rather than from competitors."),
+    _t("loyalty points", "積分", "积分", "03",
+       "Points a member earns per unit of spend and redeems for rewards; the unredeemed points "
+       "are a liability on the firm's books, and tier thresholds can be set in points.",
+       ("points",)),
     _t("churn", "客戶流失", "客户流失", "03",
        "A customer leaving for good; in a non-contractual business it is never announced and "
        "must be inferred."),
