@@ -386,7 +386,8 @@ class BatchResult:
 
     @property
     def counts(self) -> dict[str, int]:
-        """Number of reports per status: ``ok``, ``failed``, ``invalid``, and ``interrupted`` when some were."""
+        """Number of reports per status: ``ok``, ``failed``, ``invalid``, and ``privacy`` or
+        ``interrupted`` when some were."""
         return _status_counts(self.results)
 
     def summary(self) -> str:
@@ -399,12 +400,12 @@ class BatchResult:
         return status_line(self.results, self.index_path)
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per report: name, notebook, status, duration, message, paths, parameters.
+        """One row per report: name, audience, notebook, status, duration, message, paths, parameters.
 
         Returns
         -------
         pandas.DataFrame
-            Columns ``name``, ``notebook``, ``status``, ``duration_s``, ``message``,
+            Columns ``name``, ``audience``, ``notebook``, ``status``, ``duration_s``, ``message``,
             ``parameters`` (text), ``html_path``, ``ipynb_path`` and one ``headline: <name>``
             column per headline value.
         """
@@ -414,6 +415,7 @@ class BatchResult:
         for r in self.results:
             row = {
                 "name": r.name,
+                "audience": r.audience,
                 "notebook": _terminal_path(r.notebook),
                 "status": r.status,
                 "duration_s": float(r.duration_s),
