@@ -88,7 +88,8 @@ def for_audience(nb: Any, audience: str) -> Any:
     """The cells a reader of ``audience`` sees, in the order they see them (a copy).
 
     ``"student"``: every cell, as executed. ``"business"``: cells tagged ``teaching`` are left
-    out, and the cells tagged ``summary`` are moved, in their order, right after the first
+    out, and so are code cells without outputs (with the code hidden they would show only an
+    empty gap); the cells tagged ``summary`` are moved, in their order, right after the first
     (title) cell. The notebook itself is always executed whole; this only chooses what the
     page shows.
 
@@ -97,18 +98,23 @@ def for_audience(nb: Any, audience: str) -> Any:
     >>> nb.cells = [nbformat.v4.new_markdown_cell("# Title"),
     ...             nbformat.v4.new_markdown_cell("Goals", metadata={"tags": ["teaching"]}),
     ...             nbformat.v4.new_code_cell("data = 1"),
+    ...             nbformat.v4.new_code_cell("import pandas"),
     ...             nbformat.v4.new_markdown_cell("## Summary", metadata={"tags": ["summary"]})]
+    >>> nb.cells[2].outputs = [nbformat.v4.new_output("stream", text="1")]
     >>> [c.source for c in for_audience(nb, "business").cells]
     ['# Title', '## Summary', 'data = 1']
     >>> len(for_audience(nb, "student").cells)
-    4
+    5
     """
     if audience not in AUDIENCES:
         raise ValueError(f"audience must be one of {list(AUDIENCES)}; got {audience!r}")
     out = copy.deepcopy(nb)
     if audience == "student":
         return out
-    shown = [cell for cell in out.cells if "teaching" not in _tags(cell)]
+    shown = [
+        cell for cell in out.cells
+        if "teaching" not in _tags(cell) and (cell.cell_type != "code" or cell.get("outputs"))
+    ]
     if not shown:
         out.cells = []
         return out
