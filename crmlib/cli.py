@@ -3,12 +3,14 @@
 ::
 
     crmlib report NOTEBOOK [-p NAME VALUE]... [--output-dir DIR] [--no-code] [--name NAME]
+                           [--audience student|business]
     crmlib report batch JOBS.yml [--workers N] [--output-dir DIR] [--no-code] [--no-progress]
+                                 [--audience student|business]
     crmlib notebooks execute [PATHS...]
     crmlib notebooks strip PATHS...
 
-Exit codes: 0 when everything succeeded; 1 when a report failed or was invalid, or a
-notebook failed to execute; 2 for usage errors (bad options, missing files, a malformed
+Exit codes: 0 when everything succeeded; 1 when a report failed, was invalid or showed
+personal data (status ``privacy``), or a notebook failed to execute; 2 for usage errors (bad options, missing files, a malformed
 jobs file, a rejected parameter of a single report, an output folder that is a file, not
 writable or in use by another batch); 130 when interrupted with Ctrl-C. Errors raised on
 purpose by crmlib, and file-system errors, are printed as one line
@@ -30,17 +32,22 @@ __all__ = ["build_parser", "main"]
 _EPILOG_REPORT = """\
 examples:
   crmlib report notebooks/00_start_here.ipynb -p region North -p as_of 2025-06-30
+  crmlib report notebooks/00_start_here.ipynb -p region North --audience business
   crmlib report notebooks/00_start_here.ipynb --list-parameters
   crmlib report batch reports/jobs.yml --workers 2
 
 Values given with -p are converted to the type of the parameter's default
 (e.g. "5" -> 5, "yes" -> True). Outputs go to <output-dir>/<name>.ipynb and .html.
+--audience business sets the notebook's 'audience' parameter, hides the code, leaves out
+the cells tagged 'teaching' and shows the cells tagged 'summary' first. A page that shows
+an e-mail address, a phone number or a customer's name is not kept (status 'privacy').
 """
 
 _EPILOG_BATCH = """\
 The jobs file format is described in reports/README.md. Every job is validated
 before any runs; invalid jobs are listed in <output-dir>/index.html and never executed.
-Exit status is 1 when any job failed or was invalid.
+Exit status is 1 when any job failed, was invalid or showed personal data
+(status 'privacy': its files are deleted and the index says what was found, masked).
 """
 
 
@@ -122,6 +129,10 @@ def build_parser() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     report.add_argument("--name", help="file stem of the outputs (default: notebook + parameters)")
     report.add_argument("--no-code", action="store_true", help="export HTML without code cells")
     report.add_argument(
+        "--audience", choices=("student", "business"), default=None,
+        help="who reads the page: student (the whole lesson; default) or business (results only)",
+    )
+    report.add_argument(
         "--timeout", type=_timeout, default=600.0, help="seconds per cell (default 600; 'none')"
     )
     report.add_argument(
@@ -144,6 +155,10 @@ def build_parser() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     batch.add_argument(
         "--no-code", action="store_true", default=None,
         help="export every report without code (default: per job in the YAML)",
+    )
+    batch.add_argument(
+        "--audience", choices=("student", "business"), default=None,
+        help="render every report for this audience (default: per job in the YAML, else student)",
     )
     batch.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     batch.add_argument(
@@ -225,10 +240,13 @@ def _cmd_report(args: argparse.Namespace) -> int:
         name=args.name,
         no_code=args.no_code,
         timeout=args.timeout,
+        audience=args.audience,
     )
     shown = result.html_path or result.ipynb_path
     if result.status != "ok":
-        print(f"failed: {result.name} — {result.message}", file=sys.stderr)
+        print(f"{result.status}: {result.name} — {result.message}", file=sys.stderr)
+    if result.privacy_note:
+        print(f"crmlib: note: {result.privacy_note}", file=sys.stderr)
     line = reports.status_line([result], shown)
     print(f"{line} ({result.duration_s:.1f} s)")
     return 0 if result.status == "ok" else 1
@@ -245,6 +263,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         no_code=True if args.no_code else None,
         progress=not args.no_progress,
         timeout=args.timeout,
+        audience=args.audience,
     )
     for note in batch.notes:
         print(f"crmlib: note: {note}", file=sys.stderr)

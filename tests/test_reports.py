@@ -445,7 +445,7 @@ def test_report_notebook_keeps_the_injected_parameters_cell(north_report):
     injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert len(injected) == 1 and 'region = "North"' in injected[0].source
     bundles = [o["data"][HEADLINE_MIME] for c in nb.cells for o in c.get("outputs", []) if HEADLINE_MIME in o.get("data", {})]
-    assert {"name": "Customers", "value": 2400, "text": "2,400"} in bundles
+    assert {"name": "Customers", "value": 2400, "text": "2,400", "teaching": False} in bundles
 
 
 def test_html_with_code_shows_the_code(north_report):

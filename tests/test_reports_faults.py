@@ -146,7 +146,7 @@ def test_ctrl_c_stops_the_batch_shuts_kernels_down_and_leaves_a_true_index(tmp_p
 
 
 def test_interrupted_is_a_public_status_counted_by_status_line():
-    assert STATUSES == ("ok", "failed", "invalid", "interrupted")
+    assert STATUSES == ("ok", "failed", "invalid", "privacy", "interrupted")
     result = ReportResult("r", Path("nb.ipynb"), {}, "interrupted", "stopped", 1.0, None, None)
     assert status_line([result]) == "1 report: 0 ok, 0 failed, 0 invalid, 1 interrupted"
     assert status_line([]) == "0 reports: 0 ok, 0 failed, 0 invalid"  # counted only when present

@@ -13,6 +13,11 @@ parameters.  This package
   ``interrupted``, kernels shut down), holds a lock on its output folder, and keeps an
   ``index.html`` page with each report's status, parameters, duration and headline numbers
   up to date after every report;
+- renders a lesson for one of two audiences: ``student`` (the whole lesson) or ``business``
+  (the notebook's ``audience`` parameter set, code hidden, cells tagged ``teaching`` left
+  out, cells tagged ``summary`` first); the index groups business pages by lesson;
+- scans every rendered page for customers' e-mails, phones and names (``crmlib.privacy``,
+  one scanner per batch) and withholds a page that shows one (status ``privacy``);
 - lets a notebook publish headline numbers for that index page (:func:`headline`);
 - re-executes lesson notebooks in place and strips volatile metadata so that commits stay
   clean (:func:`execute_in_place`, :func:`strip_volatile`).

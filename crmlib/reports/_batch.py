@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import difflib
 import itertools
 import json
@@ -24,20 +25,27 @@ from crmlib.reports._parameters import (
     ParameterSpec,
     _existing_notebook_path,
     _notebook_specs,
+    _notebook_summary,
     _validate_with_specs,
 )
 from crmlib.reports._run import (
+    _AUDIENCES,
     _KERNEL_STOP_GRACE_S,
     ReportResult,
+    _check_audience,
     _check_name,
     _check_timeout,
+    _customers_folder,
     _default_name,
     _execute_report,
     _format_params,
     _prepare_output_dir,
+    _privacy_scans,
+    _PrivacyScan,
     _status_counts,
     _stop_and_exit,
     _terminal_path,
+    _with_audience,
     status_line,
 )
 
@@ -61,6 +69,9 @@ class Job:
         Export HTML without code; None to follow the batch default.
     output_dir : pathlib.Path or None
         Folder of the outputs and the index page; None to follow the batch default.
+    audience : str or None
+        ``"student"`` or ``"business"`` (see :func:`run_notebook`); None for the batch
+        default (the ``audience`` parameter if given, else ``"student"``).
     """
 
     notebook: Path
@@ -68,10 +79,11 @@ class Job:
     name: str | None = None
     no_code: bool | None = None
     output_dir: Path | None = None
+    audience: str | None = None
 
 
-_FILE_KEYS = ("output_dir", "no_code", "jobs")
-_JOB_KEYS = ("notebook", "name", "parameters", "grid", "no_code")
+_FILE_KEYS = ("output_dir", "no_code", "audience", "jobs")
+_JOB_KEYS = ("notebook", "name", "parameters", "grid", "no_code", "audience")
 
 
 def _unknown_key_error(where: str, key: Any, valid: Iterable[str]) -> ReportError:
@@ -89,6 +101,7 @@ def load_jobs(path: str | os.PathLike[str]) -> list[Job]:
 
         output_dir: reports          # optional, default "reports"
         no_code: false               # optional default for every job
+        audience: student            # optional default for every job: student or business
         jobs:
           - notebook: notebooks/00_start_here.ipynb         # defaults
           - notebook: notebooks/00_start_here.ipynb
@@ -98,6 +111,10 @@ def load_jobs(path: str | os.PathLike[str]) -> list[Job]:
             grid: {region: [East, South]}                   # one job per combination
             name: "start_{region}"                          # placeholders fill from the grid
             no_code: true
+          - notebook: notebooks/00_start_here.ipynb
+            grid: {region: [North, East]}
+            name: "business_00_{region}"
+            audience: business                              # results only: no code, no teaching cells
 
     Parameter values are not validated here (:func:`run_batch` marks bad ones as invalid
     jobs); the structure of the file is.
@@ -117,8 +134,8 @@ def load_jobs(path: str | os.PathLike[str]) -> list[Job]:
     ReportError
         When the file is missing, is not UTF-8 text or not valid YAML, or a job has an
         unknown key, a missing notebook, a grid whose values are not non-empty lists, a key both in ``parameters``
-        and ``grid``, a bad name, or a name already used by another job. Messages name the
-        job (1-based) and the key.
+        and ``grid``, a bad name or audience, or a name already used by another job.
+        Messages name the job (1-based) and the key.
 
     Examples
     --------
@@ -138,11 +155,25 @@ def load_jobs(path: str | os.PathLike[str]) -> list[Job]:
     data = _read_jobs_file(file)
     label = f"Jobs file {file.name!r}"
     output_dir, default_no_code, entries = _file_settings(data, label)
+    default_audience = _yaml_audience(data.get("audience"), label)
     jobs: list[Job] = []
     used: dict[str, int] = {}
     for index, entry in enumerate(entries, start=1):
-        jobs.extend(_expand_entry(entry, index, label, default_no_code, output_dir, used))
+        jobs.extend(
+            _expand_entry(entry, index, label, default_no_code, output_dir, used, default_audience)
+        )
     return jobs
+
+
+def _yaml_audience(value: Any, where: str) -> str | None:
+    if value is None:
+        return None
+    if value not in _AUDIENCES:
+        raise ReportError(
+            f"{where}: key 'audience' must be one of {list(_AUDIENCES)} (student: the whole "
+            f"lesson; business: results only). Got {value!r}. Write e.g. 'audience: business'."
+        )
+    return value
 
 
 def _read_jobs_file(file: Path) -> Any:
@@ -280,11 +311,13 @@ def _expand_entry(
     default_no_code: bool | None,
     output_dir: str | None,
     used: dict[str, int],
+    default_audience: str | None = None,
 ) -> list[Job]:
     """The jobs of one entry of the file (one per grid combination), names checked unique."""
     entry, notebook = _entry_notebook(entry, f"{label}, job {index}")
     where = f"{label}, job {index} ({notebook.name})"
     fixed, grid, no_code, name_template = _entry_values(entry, where, default_no_code)
+    audience = _yaml_audience(entry.get("audience", default_audience), where)
     try:
         specs = _notebook_specs(notebook)[2]
     except ReportError:
@@ -313,6 +346,7 @@ def _expand_entry(
                 name=name,
                 no_code=no_code,
                 output_dir=Path(output_dir) if output_dir is not None else None,
+                audience=audience,
             )
         )
     return jobs
@@ -352,7 +386,8 @@ class BatchResult:
 
     @property
     def counts(self) -> dict[str, int]:
-        """Number of reports per status: ``ok``, ``failed``, ``invalid``, and ``interrupted`` when some were."""
+        """Number of reports per status: ``ok``, ``failed``, ``invalid``, and ``privacy`` or
+        ``interrupted`` when some were."""
         return _status_counts(self.results)
 
     def summary(self) -> str:
@@ -365,12 +400,12 @@ class BatchResult:
         return status_line(self.results, self.index_path)
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per report: name, notebook, status, duration, message, paths, parameters.
+        """One row per report: name, audience, notebook, status, duration, message, paths, parameters.
 
         Returns
         -------
         pandas.DataFrame
-            Columns ``name``, ``notebook``, ``status``, ``duration_s``, ``message``,
+            Columns ``name``, ``audience``, ``notebook``, ``status``, ``duration_s``, ``message``,
             ``parameters`` (text), ``html_path``, ``ipynb_path`` and one ``headline: <name>``
             column per headline value.
         """
@@ -380,6 +415,7 @@ class BatchResult:
         for r in self.results:
             row = {
                 "name": r.name,
+                "audience": r.audience,
                 "notebook": _terminal_path(r.notebook),
                 "status": r.status,
                 "duration_s": float(r.duration_s),
@@ -405,6 +441,8 @@ class _Planned:
     output_dir: Path
     no_code: bool
     timeout: float | None
+    audience: str = "student"
+    privacy: _PrivacyScan | None = None
 
 
 def _run_planned(plan: _Planned) -> ReportResult:
@@ -421,6 +459,8 @@ def _run_planned(plan: _Planned) -> ReportResult:
             no_code=plan.no_code,
             timeout=plan.timeout,
             index_href="index.html",
+            audience=plan.audience,
+            privacy=plan.privacy,
         )
     except Exception as exc:  # keep the batch going whatever happened
         return _unfinished(plan, "failed", f"{type(exc).__name__}: {exc}", time.perf_counter() - start)
@@ -428,6 +468,7 @@ def _run_planned(plan: _Planned) -> ReportResult:
 
 def _unfinished(plan: _Planned, status: str, message: str, duration_s: float = 0.0) -> ReportResult:
     """The result of a planned report that has no outputs: it failed, or it was interrupted."""
+    title, question = _notebook_summary(plan.notebook)
     return ReportResult(
         name=plan.name,
         notebook=plan.notebook,
@@ -437,6 +478,9 @@ def _unfinished(plan: _Planned, status: str, message: str, duration_s: float = 0
         duration_s=round(duration_s, 3),
         ipynb_path=None,
         html_path=None,
+        audience=plan.audience,
+        title=title,
+        question=question,
     )
 
 
@@ -764,24 +808,35 @@ def _check_jobs(jobs: Any) -> list[Job]:
     return job_list
 
 
-def _check_options(workers: Any, timeout: Any, no_code: Any) -> tuple[int, float | None]:
+def _check_options(
+    workers: Any, timeout: Any, no_code: Any, audience: Any = None
+) -> tuple[int, float | None]:
     n_workers = min(2, os.cpu_count() or 1) if workers is None else check_int(
         workers, "workers", where="run_batch", low=1
     )
     limit = _check_timeout(timeout)
     if no_code is not None and not isinstance(no_code, bool):
         raise ParameterError(f"run_batch: 'no_code' must be True, False or None. Got {no_code!r}.")
+    if audience is not None:
+        _check_audience(audience, "run_batch")
     return n_workers, limit
 
 
 def _plan_job(
-    i: int, job: Job, used: dict[str, int], out_dir: Path, no_code: bool | None, limit: float | None
+    i: int, job: Job, used: dict[str, int], out_dir: Path, no_code: bool | None, limit: float | None,
+    audience: str | None = None,
 ) -> _Planned | ReportResult:
     """Validate one job: a plan to run, or an ``invalid`` result (never executed)."""
     specs: dict[str, ParameterSpec] = {}
+    chosen = audience or job.audience or "student"
     try:
         path, label, specs = _notebook_specs(job.notebook)
-        cleaned = _validate_with_specs(specs, job.parameters, label)
+        if not isinstance(job.parameters, Mapping):
+            raise ParameterError(
+                f"Job {i + 1}: 'parameters' must map parameter names to values. Got {job.parameters!r}."
+            )
+        chosen, params = _with_audience(audience or job.audience, job.parameters, specs, label)
+        cleaned = _validate_with_specs(specs, params, label)
         name = _check_name(job.name) if job.name is not None else _default_name(path, cleaned, specs)
         if name in used:
             raise ReportError(
@@ -791,30 +846,43 @@ def _plan_job(
     except (ParameterError, ReportError) as exc:
         raw = dict(job.parameters) if isinstance(job.parameters, Mapping) else {}
         name = job.name or _default_name(Path(job.notebook), raw, specs)
+        title, question = _notebook_summary(job.notebook)
         return ReportResult(
             name=name, notebook=Path(job.notebook), parameters=raw, status="invalid",
             message=str(exc), duration_s=0.0, ipynb_path=None, html_path=None,
+            audience=chosen if chosen in _AUDIENCES else "student", title=title, question=question,
         )
     used[name] = i
     return _Planned(
         index=i, notebook=path, parameters=cleaned, specs=specs, name=name, output_dir=out_dir,
-        no_code=bool(job.no_code if no_code is None else no_code), timeout=limit,
+        no_code=bool(job.no_code if no_code is None else no_code) or chosen == "business",
+        timeout=limit, audience=chosen,
     )
 
 
 def _plan_jobs(
-    jobs: list[Job], out_dir: Path, no_code: bool | None, limit: float | None
+    jobs: list[Job], out_dir: Path, no_code: bool | None, limit: float | None,
+    audience: str | None = None,
 ) -> tuple[list[ReportResult | None], list[_Planned]]:
-    """Validate every job first: (results with the invalid ones filled in, plans to run)."""
+    """Validate every job first: (results with the invalid ones filled in, plans to run).
+
+    Each plan carries the privacy scan of its customer table, built once per batch for
+    each distinct table (normally one: the default data's).
+    """
     results: list[ReportResult | None] = [None] * len(jobs)
     plans: list[_Planned] = []
     used: dict[str, int] = {}
     for i, job in enumerate(jobs):
-        planned = _plan_job(i, job, used, out_dir, no_code, limit)
+        planned = _plan_job(i, job, used, out_dir, no_code, limit, audience)
         if isinstance(planned, _Planned):
             plans.append(planned)
         else:
             results[i] = planned
+    folders = {id(plan): _customers_folder(plan.parameters) for plan in plans}
+    scans = _privacy_scans(folders.values())
+    plans = [
+        dataclasses.replace(plan, privacy=scans[folders[id(plan)].resolve()]) for plan in plans
+    ]
     return results, plans
 
 
@@ -826,6 +894,7 @@ def run_batch(
     no_code: bool | None = None,
     progress: bool = True,
     timeout: float | None = 600,
+    audience: str | None = None,
 ) -> BatchResult:
     """Render a batch of reports in parallel and write an index page.
 
@@ -835,6 +904,20 @@ def run_batch(
     status ``"failed"`` and the batch goes on. ``<output_dir>/index.html`` lists every
     report with status, parameters, duration, headline numbers and relative links; it is
     rewritten as each report finishes, so a batch that is killed leaves a true page.
+
+    Each job has an audience (see :func:`run_notebook`): ``"student"`` pages show the whole
+    lesson; ``"business"`` pages hide the code, leave out the cells tagged ``teaching`` and
+    start with the cells tagged ``summary``. A business job of a notebook without an
+    ``audience`` parameter is ``"invalid"``. The index groups business pages by lesson
+    ("For business readers") before the student lessons.
+
+    Every rendered page is scanned for personal data against the customer table of its data
+    (the scanner is built once per batch for each table; the job's ``data_dir`` parameter
+    chooses the table, else the default data's ``customers.csv``). A report that shows an
+    e-mail address, a phone number or a customer's name gets status ``"privacy"``: its HTML
+    and executed notebook are deleted, the index shows the findings masked, and
+    :attr:`BatchResult.ok` is False. Without a customer table the scan is skipped and the
+    index says so.
 
     One batch at a time writes into a folder: a lock file (``.crmlib-batch.lock``, holding
     the process id) makes a second batch refuse to start; a lock left by a process that no
@@ -857,6 +940,8 @@ def run_batch(
         Show a tqdm progress bar on stderr.
     timeout : float or None, default 600
         Seconds allowed per cell.
+    audience : {"student", "business"}, optional
+        Overrides every job's audience; None keeps each job's own.
 
     Returns
     -------
@@ -868,7 +953,7 @@ def run_batch(
         When there are no jobs, the jobs name several output folders, the output folder is a
         file, cannot be created or is not writable, or another batch is writing into it.
     ParameterError
-        When ``workers`` or ``timeout`` is not valid.
+        When ``workers``, ``timeout`` or ``audience`` is not valid.
     KeyboardInterrupt
         After an interrupted batch has been cleaned up (see above).
 
@@ -892,10 +977,10 @@ def run_batch(
     >>> shutil.rmtree(folder)
     """
     job_list = _check_jobs(jobs)
-    n_workers, limit = _check_options(workers, timeout, no_code)
+    n_workers, limit = _check_options(workers, timeout, no_code, audience)
     out_dir = _batch_output_dir(job_list, output_dir)
     started = time.perf_counter()
-    results, plans = _plan_jobs(job_list, out_dir, no_code, limit)
+    results, plans = _plan_jobs(job_list, out_dir, no_code, limit, audience)
     _prepare_output_dir(out_dir)
     with _BatchLock(out_dir) as lock:
         page = _LivePage(results, out_dir, started)

@@ -131,8 +131,21 @@ def headline(name: str, value: Any, *, fmt: str | None = None, teaching: bool = 
 
 
 def _collect_headlines(nb: NotebookNode) -> tuple[dict[str, Any], dict[str, str]]:
+    """(values, texts) of the headlines an executed notebook published, by name."""
+    values, texts, _ = _collect_headline_details(nb)
+    return values, texts
+
+
+def _collect_headline_details(
+    nb: NotebookNode,
+) -> tuple[dict[str, Any], dict[str, str], frozenset[str]]:
+    """(values, texts, names marked ``teaching=True``) of an executed notebook's headlines.
+
+    A headline published again under the same name keeps its last value and flag.
+    """
     values: dict[str, Any] = {}
     texts: dict[str, str] = {}
+    teaching: set[str] = set()
     for cell in nb.get("cells", []):
         for output in cell.get("outputs", []) or []:
             payload = (output.get("data") or {}).get(HEADLINE_MIME)
@@ -142,6 +155,11 @@ def _collect_headlines(nb: NotebookNode) -> tuple[dict[str, Any], dict[str, str]
                 except ValueError:
                     continue
             if isinstance(payload, Mapping) and isinstance(payload.get("name"), str):
-                values[payload["name"]] = payload.get("value")
-                texts[payload["name"]] = str(payload.get("text", payload.get("value")))
-    return values, texts
+                name = payload["name"]
+                values[name] = payload.get("value")
+                texts[name] = str(payload.get("text", payload.get("value")))
+                if payload.get("teaching") is True:
+                    teaching.add(name)
+                else:
+                    teaching.discard(name)
+    return values, texts, frozenset(teaching)

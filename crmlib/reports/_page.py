@@ -15,7 +15,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["finish_html", "needs_math", "prepare_notebook", "report_title"]
+__all__ = ["AUDIENCES", "for_audience", "finish_html", "needs_math", "prepare_notebook", "report_title"]
+
+#: The readers a report is rendered for: the lesson for a student, or the results for a business
+#: reader (code hidden, cells tagged ``teaching`` left out, the ``summary`` cells first).
+AUDIENCES = ("student", "business")
 
 #: Comment lines that steer nbval and mean nothing to a reader.
 _MARKER = re.compile(r"^[ \t]*#[ \t]*NBVAL_[A-Z_]+[ \t]*\n?", re.MULTILINE)
@@ -73,6 +77,50 @@ def prepare_notebook(nb: Any) -> Any:
     for cell in out.cells:
         if cell.cell_type == "code" and "NBVAL_" in cell.source:
             cell.source = _MARKER.sub("", cell.source)
+    return out
+
+
+def _tags(cell: Any) -> list[str]:
+    return list(cell.get("metadata", {}).get("tags", []) or [])
+
+
+def for_audience(nb: Any, audience: str) -> Any:
+    """The cells a reader of ``audience`` sees, in the order they see them (a copy).
+
+    ``"student"``: every cell, as executed. ``"business"``: cells tagged ``teaching`` are left
+    out, and so are code cells without outputs (with the code hidden they would show only an
+    empty gap); the cells tagged ``summary`` are moved, in their order, right after the first
+    (title) cell. The notebook itself is always executed whole; this only chooses what the
+    page shows.
+
+    >>> import nbformat
+    >>> nb = nbformat.v4.new_notebook()
+    >>> nb.cells = [nbformat.v4.new_markdown_cell("# Title"),
+    ...             nbformat.v4.new_markdown_cell("Goals", metadata={"tags": ["teaching"]}),
+    ...             nbformat.v4.new_code_cell("data = 1"),
+    ...             nbformat.v4.new_code_cell("import pandas"),
+    ...             nbformat.v4.new_markdown_cell("## Summary", metadata={"tags": ["summary"]})]
+    >>> nb.cells[2].outputs = [nbformat.v4.new_output("stream", text="1")]
+    >>> [c.source for c in for_audience(nb, "business").cells]
+    ['# Title', '## Summary', 'data = 1']
+    >>> len(for_audience(nb, "student").cells)
+    5
+    """
+    if audience not in AUDIENCES:
+        raise ValueError(f"audience must be one of {list(AUDIENCES)}; got {audience!r}")
+    out = copy.deepcopy(nb)
+    if audience == "student":
+        return out
+    shown = [
+        cell for cell in out.cells
+        if "teaching" not in _tags(cell) and (cell.cell_type != "code" or cell.get("outputs"))
+    ]
+    if not shown:
+        out.cells = []
+        return out
+    head, rest = shown[:1], shown[1:]
+    summary = [cell for cell in rest if "summary" in _tags(cell)]
+    out.cells = head + summary + [cell for cell in rest if "summary" not in _tags(cell)]
     return out
 
 

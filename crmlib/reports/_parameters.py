@@ -135,23 +135,80 @@ def _notebook_specs(notebook: Any) -> tuple[Path, str, dict[str, ParameterSpec]]
     :func:`run_batch`, read each notebook once; an edited notebook is read again.
     """
     path = _existing_notebook_path(notebook)
+    outcome = _parsed(path)
+    if isinstance(outcome.specs, ReportError):
+        raise ReportError(str(outcome.specs))
+    return path, path.name, dict(outcome.specs)
+
+
+def _notebook_summary(notebook: Any) -> tuple[str, str]:
+    """Return (title, business question) of a notebook file, from the same cache as its specs.
+
+    The title is the first ``# heading`` of a markdown cell (markup removed, as the report
+    page's ``<title>``); the question is the paragraph of the first markdown cell that starts
+    with ``**Business question.**``, without that label. Either is ``""`` when absent, or
+    when the file cannot be read.
+    """
+    try:
+        path = _existing_notebook_path(notebook)
+    except ReportError:
+        return "", ""
+    outcome = _parsed(path)
+    return outcome.title, outcome.question
+
+
+@dataclass(frozen=True)
+class _ParsedNotebook:
+    specs: dict[str, ParameterSpec] | ReportError
+    title: str = ""
+    question: str = ""
+
+
+def _parsed(path: Path) -> _ParsedNotebook:
     stat = path.stat()
-    outcome = _parse_notebook_file(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
-    if isinstance(outcome, ReportError):
-        raise ReportError(str(outcome))
-    return path, path.name, dict(outcome)
+    return _parse_notebook_file(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
 
 
 @functools.lru_cache(maxsize=32)
-def _parse_notebook_file(
-    resolved: str, mtime_ns: int, size: int
-) -> dict[str, ParameterSpec] | ReportError:
-    """Read and parse one notebook version; the error is returned (and cached), not raised."""
+def _parse_notebook_file(resolved: str, mtime_ns: int, size: int) -> _ParsedNotebook:
+    """Read and parse one notebook version; the error is kept (and cached), not raised."""
     try:
         nb, label, _ = _read_notebook(Path(resolved))
-        return _specs_from_node(nb, label)
     except ReportError as exc:
-        return exc
+        return _ParsedNotebook(exc)
+    title, question = _title_and_question(nb)
+    try:
+        return _ParsedNotebook(_specs_from_node(nb, label), title, question)
+    except ReportError as exc:
+        return _ParsedNotebook(exc, title, question)
+
+
+_QUESTION = re.compile(r"^[ \t]*\*\*Business question\.?\*\*[ \t]*(.*?)(?:\n[ \t]*\n|\Z)",
+                       re.MULTILINE | re.DOTALL)
+_MARKUP = re.compile(r"\*+|`|\[([^\]]*)\]\([^)]*\)")
+
+
+def _title_and_question(nb: Any) -> tuple[str, str]:
+    """The first ``# heading`` and the ``**Business question.**`` paragraph of a notebook.
+
+    >>> import nbformat
+    >>> nb = nbformat.v4.new_notebook()
+    >>> nb.cells = [nbformat.v4.new_markdown_cell(
+    ...     "# 03 · Value\\n\\n**Business question.** Whom should we\\ncall *first*?\\n\\nMore.")]
+    >>> _title_and_question(nb)
+    ('03 · Value', 'Whom should we call first?')
+    """
+    from crmlib.reports._page import report_title
+
+    title = report_title(nb)
+    first = next((c for c in nb.cells if c.get("cell_type") == "markdown"), None)
+    question = ""
+    if first is not None:
+        found = _QUESTION.search(first.get("source", ""))
+        if found:
+            text = _MARKUP.sub(lambda m: m.group(1) or "", found.group(1))
+            question = " ".join(text.split())
+    return title, question
 
 
 def _existing_notebook_path(notebook: Any) -> Path:

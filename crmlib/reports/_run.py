@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crmlib.exceptions import ParameterError, ReportError
-from crmlib.reports._headline import _collect_headlines
+from crmlib.reports._headline import _collect_headline_details
 from crmlib.reports._parameters import (
     ParameterSpec,
     _clean,
     _existing_notebook_path,
+    _notebook_summary,
     _read_notebook,
     _specs_from_node,
     _validate_with_specs,
@@ -33,7 +34,9 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 
 _KERNEL_NAME = "python3"
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-_STATUSES = ("ok", "failed", "invalid", "interrupted")
+_STATUSES = ("ok", "failed", "invalid", "privacy", "interrupted")
+#: The readers a report can be rendered for (see :func:`crmlib.reports._page.for_audience`).
+_AUDIENCES = ("student", "business")
 #: Statuses the one-line summary always counts; the others only when some report has them.
 _ALWAYS_COUNTED = ("ok", "failed", "invalid")
 #: Seconds a kernel is given to exit after SIGTERM before it is killed (SIGKILL).
@@ -54,10 +57,14 @@ class ReportResult:
         The cleaned parameters passed to the notebook (defaults left out).
     status : str
         ``"ok"``, ``"failed"`` (executed with an error, or export failed), ``"invalid"``
-        (parameters rejected; never executed) or ``"interrupted"`` (the batch was stopped
-        with Ctrl-C before the report finished, or before it started).
+        (parameters or audience rejected; never executed), ``"privacy"`` (the rendered page
+        or the executed notebook shows an e-mail address, a phone number or a customer's
+        name: neither file is kept, the message says what was found, masked) or
+        ``"interrupted"`` (the batch was stopped with Ctrl-C before the report finished, or
+        before it started).
     message : str
-        Empty when ok; the error (``"ValueError: ..."``) or the validation message otherwise.
+        Empty when ok; the error (``"ValueError: ..."``), the validation message or the
+        privacy findings otherwise.
     duration_s : float
         Wall time of execution and export, in seconds.
     ipynb_path, html_path : pathlib.Path or None
@@ -66,6 +73,19 @@ class ReportResult:
         Headline values published with :func:`headline`, by name.
     headlines_text : dict
         The same headlines as displayed text (e.g. ``"12,000"``).
+    audience : str
+        ``"student"`` (the whole lesson) or ``"business"`` (code hidden, cells tagged
+        ``teaching`` left out, the ``summary`` cells first). For a business report the
+        headlines are those of the cells the page shows.
+    title, question : str
+        The notebook's first ``# heading`` and its ``**Business question.**`` paragraph
+        (``""`` when absent).
+    teaching_headlines : frozenset of str
+        Names of the headlines published with ``teaching=True`` (numbers only a student
+        needs; the index shows them for student reports only).
+    privacy_note : str
+        How the report was checked for personal data, when that is worth saying: e.g. that
+        there was no customer table to scan against (``""`` when scanned, or not run).
     """
 
     name: str
@@ -78,11 +98,63 @@ class ReportResult:
     html_path: Path | None
     headlines: dict[str, Any] = field(default_factory=dict)
     headlines_text: dict[str, str] = field(default_factory=dict)
+    audience: str = "student"
+    title: str = ""
+    question: str = ""
+    teaching_headlines: frozenset[str] = frozenset()
+    privacy_note: str = ""
 
     @property
     def ok(self) -> bool:
         """Whether the report executed and exported without error."""
         return self.status == "ok"
+
+
+def _check_audience(audience: Any, where: str) -> str:
+    """The audience as given, or a one-line error naming the option, the rule and the fix."""
+    if audience not in _AUDIENCES:
+        raise ParameterError(
+            f"{where}: 'audience' must be one of {list(_AUDIENCES)} (\"student\": the whole "
+            f"lesson; \"business\": results only). Got {audience!r}. Pass e.g. audience='business'."
+        )
+    return audience
+
+
+def _with_audience(
+    audience: str | None,
+    parameters: Mapping[str, Any] | None,
+    specs: Mapping[str, ParameterSpec],
+    label: str,
+) -> tuple[str, dict[str, Any]]:
+    """(audience, parameters to pass) for a report; the notebook's own ``audience`` parameter
+    is set to ``"business"`` for a business report.
+
+    The audience is the option when given, else the ``audience`` parameter when given, else
+    ``"student"``. A business report of a notebook without an ``audience`` parameter is
+    refused: its page would show teaching numbers and prose as if they were for a business
+    reader.
+    """
+    params = dict(parameters or {})
+    given = params.get("audience")
+    if audience is None:
+        audience = given if given in _AUDIENCES else "student"
+    audience = _check_audience(audience, label)
+    if given is not None and given != audience:
+        raise ParameterError(
+            f"{label}: the audience is given twice, as the report option ({audience!r}) and as "
+            f"the parameter 'audience' ({given!r}). Give it once: the option sets the parameter."
+        )
+    if audience == "business":
+        if "audience" not in specs:
+            raise ParameterError(
+                f"{label} cannot be rendered for audience 'business': it has no 'audience' "
+                "parameter, so its cells cannot adapt to a business reader. Add "
+                "`audience = \"student\"  # student or business` to its parameters cell (rule "
+                "{\"choices\": [\"student\", \"business\"]}) and tag its teaching cells, or "
+                "render it with audience 'student'."
+            )
+        params["audience"] = "business"
+    return audience, params
 
 
 def _check_name(name: Any) -> str:
@@ -279,32 +351,137 @@ def _error_message(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
-def _export_html(
-    nb: NotebookNode, target: Path, *, no_code: bool, title: str,
+def _render_html(
+    nb: NotebookNode, *, no_code: bool, title: str,
     parameters: Mapping[str, Any] | None = None, index_href: str | None = None,
-    source: Path | None = None,
-) -> None:
-    """Export to HTML for a reader: the lesson's title, a link back to the index (in a batch),
-    no test markers, no CDN scripts the page does not need, and the lesson's glossary."""
+    source: Path | None = None, audience: str = "student", stem: str = "",
+) -> str:
+    """The HTML page of an executed notebook for a reader of ``audience``: the cells that
+    audience sees (:func:`~crmlib.reports._page.for_audience`), the lesson's title, a link
+    back to the index (in a batch), no test markers, no CDN scripts the page does not need,
+    and the lesson's glossary."""
     from nbconvert import HTMLExporter
 
-    from crmlib.reports._page import finish_html, needs_math, prepare_notebook, report_title
+    from crmlib.reports._page import finish_html, for_audience, needs_math, prepare_notebook, report_title
 
+    shown = for_audience(nb, audience)
     exporter = HTMLExporter(
         template_name="lab",
         exclude_input=no_code,
         exclude_input_prompt=no_code,
         exclude_output_prompt=no_code,
     )
-    body, _ = exporter.from_notebook_node(prepare_notebook(nb), resources={"metadata": {"name": title}})
-    body = finish_html(
+    body, _ = exporter.from_notebook_node(prepare_notebook(shown), resources={"metadata": {"name": title}})
+    scope = {k: v for k, v in (parameters or {}).items() if k != "audience"}
+    return finish_html(
         body,
-        title=report_title(nb, parameters=parameters, fallback=title),
+        title=report_title(nb, parameters=scope, fallback=title),
         index_href=index_href,
-        math=needs_math(nb),
-        footer_html=_lesson_glossary(source.stem if source is not None else target.stem),
+        math=needs_math(shown),
+        footer_html=_lesson_glossary(source.stem if source is not None else stem),
     )
-    target.write_text(body, encoding="utf-8")
+
+
+# --------------------------------------------------------------------------------------
+# the privacy scan of a rendered report
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _PrivacyScan:
+    """What a report is scanned against: a scanner built once from a customer table.
+
+    ``scanner`` is None when there is no customer table; ``note`` then says so (the index
+    shows it) and the report is not scanned.
+    """
+
+    scanner: Any
+    note: str = ""
+
+
+def _customers_folder(cleaned: Mapping[str, Any]) -> Path:
+    """The folder whose ``customers.csv`` a report's data comes from: the report's
+    ``data_dir`` parameter when set, else the default data."""
+    value = cleaned.get("data_dir")
+    if isinstance(value, str) and value.strip():
+        return Path(value).expanduser()
+    from crmlib.datasets import default_data_dir
+
+    return default_data_dir()
+
+
+def _privacy_scan(folder: Path) -> _PrivacyScan:
+    """A scan against ``<folder>/customers.csv``, built once; never raises."""
+    from crmlib.privacy import PersonalDataScanner
+
+    table = folder / "customers.csv"
+    shown = _display_path(table)
+    if not table.is_file():
+        return _PrivacyScan(None, f"Not scanned for personal data: no customer table at {shown!r}.")
+    try:
+        import pandas as pd
+
+        columns = pd.read_csv(table, nrows=0).columns
+        wanted = [c for c in ("name", "email", "phone") if c in columns]
+        if not wanted:
+            return _PrivacyScan(
+                None, f"Not scanned for personal data: {shown!r} has no name, email or phone column."
+            )
+        customers = pd.read_csv(table, usecols=wanted, dtype=str, keep_default_na=False)
+        return _PrivacyScan(PersonalDataScanner.from_customers(customers))
+    except Exception as exc:  # a broken table must not stop the reports
+        return _PrivacyScan(
+            None, f"Not scanned for personal data: {shown!r} cannot be read ({type(exc).__name__}: {exc})."
+        )
+
+
+def _privacy_scans(folders: Iterable[Path]) -> dict[Path, _PrivacyScan]:
+    """One scan per distinct customer table (a batch builds each scanner once)."""
+    scans: dict[Path, _PrivacyScan] = {}
+    for folder in folders:
+        key = folder.resolve()
+        if key not in scans:
+            scans[key] = _privacy_scan(folder)
+    return scans
+
+
+def _cell_text(cell: Any) -> str:
+    """What a cell shows or holds as text: its source and its text outputs."""
+    from crmlib.privacy import html_text
+
+    parts = [str(cell.get("source", ""))]
+    for output in cell.get("outputs", []) or []:
+        if "text" in output:
+            parts.append(str(output["text"]))
+        for mime, value in (output.get("data") or {}).items():
+            text = "".join(value) if isinstance(value, list) else str(value)
+            if mime == "text/html":
+                parts.append(html_text(text))
+            elif mime.startswith("text/") or mime.endswith("json"):
+                parts.append(text)
+        if output.get("output_type") == "error":
+            parts.append(str(output.get("evalue", "")))
+    return "\n\n".join(parts)
+
+
+def _privacy_findings(scanner: Any, page: str | None, executed: Any) -> str:
+    """The masked findings of a page and of its executed notebook; ``""`` when clean."""
+    from crmlib.privacy import format_findings, scan_report
+
+    found = scan_report(page, scanner) if page is not None else []
+    cells = [i for i, cell in enumerate(executed.cells, start=1) if scanner.find(_cell_text(cell))]
+    if not found and not cells:
+        return ""
+    where = []
+    if found:
+        where.append(f"the page: {format_findings(found)}")
+    if cells:
+        where.append(f"the executed notebook, cell{'s' if len(cells) > 1 else ''} {', '.join(map(str, cells))}")
+    return (
+        "Personal data found, so the report is not published (its HTML and executed notebook "
+        f"were deleted): {'; '.join(where)}. Drop the contact columns and pseudonymise ids "
+        "before displaying (crmlib.privacy.pseudonymize_frame), then render it again."
+    )
 
 
 def _lesson_glossary(stem: str) -> str:
@@ -380,8 +557,16 @@ def _execute_report(
     no_code: bool,
     timeout: float | None,
     index_href: str | None = None,
+    audience: str = "student",
+    privacy: _PrivacyScan | None = None,
 ) -> ReportResult:
     import nbformat
+
+    from crmlib.reports._page import for_audience
+
+    title, question = _notebook_summary(notebook)
+    if privacy is None:
+        privacy = _privacy_scan(_customers_folder(cleaned))
 
     output_dir.mkdir(parents=True, exist_ok=True)
     ipynb = output_dir / f"{name}.ipynb"
@@ -399,6 +584,7 @@ def _execute_report(
         status, message = "failed", _error_message(exc)
     values: dict[str, Any] = {}
     texts: dict[str, str] = {}
+    teaching: frozenset[str] = frozenset()
     written_html: Path | None = None
     if ipynb.is_file():
         try:
@@ -406,15 +592,23 @@ def _execute_report(
         except Exception as exc:  # pragma: no cover - papermill wrote a broken file
             status, message = "failed", message or f"cannot read the executed notebook: {exc}"
         else:
-            values, texts = _collect_headlines(executed)
+            values, texts, teaching = _collect_headline_details(for_audience(executed, audience))
+            page = None
             if export_html:
                 try:
-                    _export_html(executed, html_file, no_code=no_code, title=name,
-                                 parameters=cleaned, index_href=index_href, source=notebook)
-                    written_html = html_file
+                    page = _render_html(executed, no_code=no_code, title=name, parameters=cleaned,
+                                        index_href=index_href, source=notebook, audience=audience)
                 except Exception as exc:  # nbconvert/template problems
                     note = f"HTML export failed: {type(exc).__name__}: {exc}"
                     status, message = "failed", f"{message}; {note}" if message else note
+            leak = _privacy_findings(privacy.scanner, page, executed) if privacy.scanner is not None else ""
+            if leak:
+                ipynb.unlink(missing_ok=True)
+                also = f" The run also failed: {message}" if message else ""
+                status, message = "privacy", leak + also
+            elif page is not None:
+                html_file.write_text(page, encoding="utf-8")
+                written_html = html_file
     return ReportResult(
         name=name,
         notebook=notebook,
@@ -426,6 +620,11 @@ def _execute_report(
         html_path=written_html,
         headlines=values,
         headlines_text=texts,
+        audience=audience,
+        title=title,
+        question=question,
+        teaching_headlines=teaching,
+        privacy_note=privacy.note,
     )
 
 
@@ -438,6 +637,7 @@ def run_notebook(
     export_html: bool = True,
     no_code: bool = False,
     timeout: float | None = 600,
+    audience: str | None = None,
 ) -> ReportResult:
     """Render one notebook as a report with papermill and export it to HTML.
 
@@ -447,6 +647,12 @@ def run_notebook(
     to ``<output_dir>/<name>.ipynb`` and its HTML export beside it. An error inside the
     notebook does not raise: the executed notebook is kept, HTML is still exported, and the
     result has status ``"failed"`` with the error.
+
+    Every report is scanned for personal data against the customer table of its data (the
+    ``data_dir`` parameter's ``customers.csv`` when set, else the default data's): a page or
+    executed notebook that shows an e-mail address, a phone number or a customer's name is
+    not kept, and the result has status ``"privacy"`` with the findings, masked. Without a
+    customer table the scan is skipped and :attr:`ReportResult.privacy_note` says so.
 
     Parameters
     ----------
@@ -463,9 +669,15 @@ def run_notebook(
     export_html : bool, default True
         Whether to write the HTML export.
     no_code : bool, default False
-        Export HTML without code cells (for business readers).
+        Export HTML without code cells.
     timeout : float or None, default 600
         Seconds allowed per cell; None for no limit.
+    audience : {"student", "business"}, optional
+        Who reads the page. ``"student"`` (the default, unless the ``audience`` parameter is
+        given): the whole lesson. ``"business"``: the notebook's ``audience`` parameter is set
+        to ``"business"`` (a notebook without one is refused), the code is hidden whatever
+        ``no_code`` says, the cells tagged ``teaching`` are left out of the page (the notebook
+        still runs whole) and the cells tagged ``summary`` come right after the title cell.
 
     Returns
     -------
@@ -474,7 +686,9 @@ def run_notebook(
     Raises
     ------
     ParameterError
-        When a parameter value (or ``name``/``timeout``) breaks a rule; nothing runs.
+        When a parameter value (or ``name``/``timeout``/``audience``) breaks a rule, or a
+        business report is asked of a notebook without an ``audience`` parameter; nothing
+        runs.
     ReportError
         When the notebook is missing or its parameters cell/rules are malformed, or the
         output folder is a file, cannot be created or is not writable; nothing runs.
@@ -500,6 +714,7 @@ def run_notebook(
     path = _existing_notebook_path(notebook)
     nb, label, _ = _read_notebook(path)
     specs = _specs_from_node(nb, label)
+    chosen, parameters = _with_audience(audience, parameters, specs, label)
     cleaned = _validate_with_specs(specs, parameters, label)
     stem = _check_name(name) if name is not None else _default_name(path, cleaned, specs)
     limit = _check_timeout(timeout)
@@ -510,8 +725,9 @@ def run_notebook(
         name=stem,
         output_dir=_prepare_output_dir(Path(output_dir)),
         export_html=bool(export_html),
-        no_code=bool(no_code),
+        no_code=bool(no_code) or chosen == "business",
         timeout=limit,
+        audience=chosen,
     )
 
 
@@ -545,7 +761,8 @@ STATUSES = _STATUSES
 
 
 def _status_counts(results: Iterable[ReportResult]) -> dict[str, int]:
-    """Reports per status: ``ok``, ``failed`` and ``invalid`` always, the others when present."""
+    """Reports per status: ``ok``, ``failed`` and ``invalid`` always, ``privacy`` and
+    ``interrupted`` when present."""
     results = list(results)
     counts = {s: sum(r.status == s for r in results) for s in _STATUSES}
     return {s: n for s, n in counts.items() if n or s in _ALWAYS_COUNTED}
@@ -554,8 +771,9 @@ def _status_counts(results: Iterable[ReportResult]) -> dict[str, int]:
 def status_line(results: Iterable[ReportResult], path: Path | str | None = None) -> str:
     """The one-line summary of some reports, e.g. ``"2 reports: 1 ok, 1 failed, 0 invalid"``.
 
-    ``ok``, ``failed`` and ``invalid`` are always counted; ``interrupted`` only when some
-    report was interrupted (``"4 reports: 1 ok, 0 failed, 0 invalid, 3 interrupted"``).
+    ``ok``, ``failed`` and ``invalid`` are always counted; ``privacy`` and ``interrupted``
+    only when some report has that status (``"4 reports: 1 ok, 0 failed, 0 invalid, 3
+    interrupted"``, ``"2 reports: 1 ok, 0 failed, 0 invalid, 1 privacy"``).
 
     Parameters
     ----------
