@@ -10,7 +10,12 @@ import pandas as pd
 import pytest
 
 from crmlib.exceptions import DataError, ParameterError
-from crmlib.pricing import gabor_granger, price_decisions, simulate_price_survey, van_westendorp
+from crmlib.pricing import (
+    gabor_granger,
+    price_decisions,
+    simulate_price_survey,
+    van_westendorp,
+)
 
 
 def _now(**cols):
