@@ -150,7 +150,7 @@ TERMS: tuple[Term, ...] = (
        "Protecting personal data by encryption, access control, a privacy policy and "
        "compliance; in the workbook, by pseudonyms and reports free of contact data.",
        ("privacy",)),
-    _t("pseudonym", "假名", "假名", "00 01 02 03 04 05 06 07 08 09",
+    _t("pseudonym", "假名", "假名", "00 01 02 03 05 06 07 08 09",
        "A keyed code (HMAC) that replaces a customer id in anything shown, so tables still "
        "join but nobody without the key can link a row to a person.", ("pseudonymised",
                                                                        "pseudonymized")),

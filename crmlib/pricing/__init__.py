@@ -18,7 +18,10 @@ The public face of lesson 04's module; each subject lives in a private module:
 - ``_index`` — price competitiveness (價格競爭力): :func:`price_index` (parity = 100) and
   :func:`price_gaps` by region, channel or any grouping;
 - ``_bundles`` — :func:`bundle_prices`: separate, pure and mixed bundling from two
-  willingness-to-pay distributions.
+  willingness-to-pay distributions;
+- ``_decision`` — :func:`price_decisions` (the markup rule bounded by a step and the cost
+  floor, with expected units, revenue and margin) and :func:`simulate_price_survey`
+  (survey answers from a known willingness to pay).
 
 Nothing here changes global state.
 """
@@ -27,6 +30,11 @@ from __future__ import annotations
 
 from crmlib.pricing._bundles import BundleResult, bundle_prices
 from crmlib.pricing._cost import compare_prices, cost_floor, implied_markup
+from crmlib.pricing._decision import (
+    SimulatedSurvey,
+    price_decisions,
+    simulate_price_survey,
+)
 from crmlib.pricing._elasticity import (
     ElasticityResult,
     compare_elasticities,
@@ -57,6 +65,7 @@ __all__ = [
     "ElasticityResult",
     "GaborGrangerResult",
     "ProfitCurve",
+    "SimulatedSurvey",
     "VanWestendorpResult",
     "bundle_prices",
     "compare_elasticities",
@@ -73,8 +82,10 @@ __all__ = [
     "plot_gabor_granger",
     "plot_profit_curve",
     "plot_van_westendorp",
+    "price_decisions",
     "price_gaps",
     "price_index",
     "profit_curve",
+    "simulate_price_survey",
     "van_westendorp",
 ]
