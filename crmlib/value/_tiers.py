@@ -59,6 +59,22 @@ def _check_tiers(tiers: Any, where: str) -> list[tuple[str, float, int]]:
     return [(str(t[0]), float(t[1]), int(t[2])) for t in rows]
 
 
+
+def _period_days(transactions: Any, start: Any, end: Any, customer_col: str, date_col: str,
+                 amount_col: str, where: str) -> tuple[pd.DataFrame, pd.Timestamp, pd.Timestamp]:
+    """Checked period bounds and one row per customer and purchase day up to ``end``
+    (crmlib.engine's one definition of a purchase day)."""
+    check_frame(transactions, "transactions", where=where,
+                columns=[customer_col, date_col, amount_col],
+                hint="Pass customer_col=, date_col=, amount_col=.")
+    lo, hi = _timestamp(start, "start", where), _timestamp(end, "end", where)
+    if hi < lo:
+        raise ParameterError(f"{where}: end ({hi:%Y-%m-%d}) is before start ({lo:%Y-%m-%d}); "
+                             f"swap them.")
+    days = purchase_days(transactions, customer_col=customer_col, date_col=date_col,
+                         amount_col=amount_col, as_of=hi)
+    return days, lo, hi
+
 def loyalty_tiers(
     transactions: pd.DataFrame, *, start: Any, end: Any,
     tiers: Sequence[tuple[str, float, int]] = DEFAULT_TIERS,
@@ -92,16 +108,8 @@ def loyalty_tiers(
     """
     where = "loyalty_tiers"
     levels = _check_tiers(tiers, where)
-    check_frame(transactions, "transactions", where=where,
-                columns=[customer_col, date_col, amount_col],
-                hint="Pass customer_col=, date_col=, amount_col=.")
-    lo, hi = _timestamp(start, "start", where), _timestamp(end, "end", where)
-    if hi < lo:
-        raise ParameterError(f"{where}: end ({hi:%Y-%m-%d}) is before start ({lo:%Y-%m-%d}); "
-                             f"swap them.")
-    # one row per customer and purchase day (crmlib.engine's one definition), up to ``end``
-    days = purchase_days(transactions, customer_col=customer_col, date_col=date_col,
-                         amount_col=amount_col, as_of=hi)
+    days, lo, hi = _period_days(transactions, start, end, customer_col, date_col, amount_col,
+                                where)
     frame = pd.DataFrame({"c": days[customer_col].to_numpy(), "d": days["day"].to_numpy(),
                           "v": days["amount"].to_numpy("float64")})
     if len(frame) == 0 and len(transactions):
@@ -313,15 +321,8 @@ def loyalty_points(
                                  low_inclusive=False)
     yuan_per_point = check_real(yuan_per_point, "yuan_per_point", where=where, low=0)
     redemption_rate = check_real(redemption_rate, "redemption_rate", where=where, low=0, high=1)
-    check_frame(transactions, "transactions", where=where,
-                columns=[customer_col, date_col, amount_col],
-                hint="Pass customer_col=, date_col=, amount_col=.")
-    lo, hi = _timestamp(start, "start", where), _timestamp(end, "end", where)
-    if hi < lo:
-        raise ParameterError(f"{where}: end ({hi:%Y-%m-%d}) is before start ({lo:%Y-%m-%d}); "
-                             f"swap them.")
-    days = purchase_days(transactions, customer_col=customer_col, date_col=date_col,
-                         amount_col=amount_col, as_of=hi)
+    days, lo, hi = _period_days(transactions, start, end, customer_col, date_col, amount_col,
+                                where)
     days = days[days["day"] >= lo]
     earned = np.floor(days["amount"].to_numpy("float64") * points_per_yuan + 1e-9)
     frame = pd.DataFrame({"c": days[customer_col].to_numpy(), "spend": days["amount"].to_numpy("float64"),
