@@ -19,6 +19,11 @@ The public face of lesson 04's module; each subject lives in a private module:
   :func:`price_gaps` by region, channel or any grouping;
 - ``_bundles`` — :func:`bundle_prices`: separate, pure and mixed bundling from two
   willingness-to-pay distributions;
+- ``_promotions`` — discount depth: :func:`promotion_baseline` (each week's baseline at the
+  regular price without support) and :func:`discount_effects` (incremental units, revenue and
+  margin per discount band, with delta-method errors);
+- ``_regional`` — :func:`regional_pricing`: elasticity by region, Cochran's Q that the regions
+  differ, and what a regional markup price would change;
 - ``_decision`` — :func:`price_decisions` (the markup rule bounded by a step and the cost
   floor, with expected units, revenue and margin) and :func:`simulate_price_survey`
   (survey answers from a known willingness to pay).
@@ -49,6 +54,8 @@ from crmlib.pricing._optimal import (
     plot_profit_curve,
     profit_curve,
 )
+from crmlib.pricing._promotions import discount_effects, promotion_baseline
+from crmlib.pricing._regional import RegionalPricing, regional_pricing
 from crmlib.pricing._survey import (
     GaborGrangerResult,
     VanWestendorpResult,
@@ -65,12 +72,14 @@ __all__ = [
     "ElasticityResult",
     "GaborGrangerResult",
     "ProfitCurve",
+    "RegionalPricing",
     "SimulatedSurvey",
     "VanWestendorpResult",
     "bundle_prices",
     "compare_elasticities",
     "compare_prices",
     "cost_floor",
+    "discount_effects",
     "crossing_price",
     "fit_elasticity",
     "gabor_granger",
@@ -85,7 +94,9 @@ __all__ = [
     "price_decisions",
     "price_gaps",
     "price_index",
+    "regional_pricing",
     "profit_curve",
+    "promotion_baseline",
     "simulate_price_survey",
     "van_westendorp",
 ]
