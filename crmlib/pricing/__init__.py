@@ -21,7 +21,10 @@ The public face of lesson 04's module; each subject lives in a private module:
   willingness-to-pay distributions;
 - ``_decision`` — :func:`price_decisions` (the markup rule bounded by a step and the cost
   floor, with expected units, revenue and margin) and :func:`simulate_price_survey`
-  (survey answers from a known willingness to pay).
+  (survey answers from a known willingness to pay);
+- ``_conjoint`` — choice-based conjoint: :func:`fit_conjoint` (conditional logit by maximum
+  likelihood, dummy-coded part-worths, willingness to pay with delta-method errors) and
+  :func:`share_of_preference` of a scenario of products.
 
 Nothing here changes global state.
 """
@@ -29,6 +32,7 @@ Nothing here changes global state.
 from __future__ import annotations
 
 from crmlib.pricing._bundles import BundleResult, bundle_prices
+from crmlib.pricing._conjoint import ConjointResult, fit_conjoint, share_of_preference
 from crmlib.pricing._cost import compare_prices, cost_floor, implied_markup
 from crmlib.pricing._decision import (
     SimulatedSurvey,
@@ -62,6 +66,7 @@ from crmlib.pricing._survey import (
 
 __all__ = [
     "BundleResult",
+    "ConjointResult",
     "ElasticityResult",
     "GaborGrangerResult",
     "ProfitCurve",
@@ -72,6 +77,7 @@ __all__ = [
     "compare_prices",
     "cost_floor",
     "crossing_price",
+    "fit_conjoint",
     "fit_elasticity",
     "gabor_granger",
     "implied_markup",
@@ -86,6 +92,7 @@ __all__ = [
     "price_gaps",
     "price_index",
     "profit_curve",
+    "share_of_preference",
     "simulate_price_survey",
     "van_westendorp",
 ]
