@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from crmlib._validation import check_int, check_real
-from crmlib.datasets import _gen_customers, _gen_marketing
+from crmlib.datasets import _gen_customers, _gen_marketing, _gen_pricing
 from crmlib.datasets._constants import DEFAULT_SEED, END, N_CUSTOMERS, START
 from crmlib.exceptions import DataError, ParameterError
 
@@ -38,12 +38,16 @@ __all__ = [
 
 #: Column kinds of every table: "id", "str", "date", "int", "float", "bool", "category", or a
 #: tuple of levels for an ordered categorical.
-SCHEMAS: dict[str, dict[str, object]] = {**_gen_customers.SCHEMAS, **_gen_marketing.SCHEMAS}
+SCHEMAS: dict[str, dict[str, object]] = {
+    **_gen_customers.SCHEMAS, **_gen_marketing.SCHEMAS, **_gen_pricing.SCHEMAS
+}
 #: Table names in the order they are documented in ``data/README.md``.
 TABLES: tuple[str, ...] = tuple(SCHEMAS)
 TRUTH_FILE = "ground_truth.json"
 DICTIONARY_FILE = "README.md"
-DESCRIPTIONS: dict[str, dict[str, str]] = {**_gen_customers.DESCRIPTIONS, **_gen_marketing.DESCRIPTIONS}
+DESCRIPTIONS: dict[str, dict[str, str]] = {
+    **_gen_customers.DESCRIPTIONS, **_gen_marketing.DESCRIPTIONS, **_gen_pricing.DESCRIPTIONS
+}
 
 _DICTIONARY_INTRO = """\
 # The default data: a fictional omnichannel retailer
@@ -199,19 +203,30 @@ def generate(seed: int = DEFAULT_SEED, scale: float = 1.0, *, tables: Iterable[s
             f"The 'tables' parameter of generate lists unknown tables {unknown}. Tables: {list(TABLES)}."
         )
     n_customers = max(50, int(round(N_CUSTOMERS * scale)))
-    rng_customers, rng_marketing = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(2))
-    with_lines = "order_lines" in wanted
-    cust_tables, truth_c = _gen_customers.make_customer_tables(
-        rng_customers, n_customers=n_customers, start=START, end=END, with_lines=with_lines
+    # children 0 and 1 of spawn(3) are those of spawn(2): the pricing stream (child 2) was added
+    # without changing any other table
+    rng_customers, rng_marketing, rng_pricing = (
+        np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(3)
     )
-    out = dict(cust_tables)
-    truth = {"seed": seed, "scale": scale, "start": str(START.date()), "end": str(END.date()), **truth_c}
+    truth = {"seed": seed, "scale": scale, "start": str(START.date()), "end": str(END.date())}
+    out: dict[str, pd.DataFrame] = {}
+    if any(t not in _gen_pricing.SCHEMAS for t in wanted):
+        with_lines = "order_lines" in wanted
+        cust_tables, truth_c = _gen_customers.make_customer_tables(
+            rng_customers, n_customers=n_customers, start=START, end=END, with_lines=with_lines
+        )
+        out.update(cust_tables)
+        truth.update(truth_c)
     if any(t in _gen_marketing.SCHEMAS for t in wanted):
         mk_tables, truth_m = _gen_marketing.make_marketing_tables(
             rng_marketing, customers=out["customers"], truth_customers=out["truth_customers"], start=START, end=END
         )
         out.update(mk_tables)
         truth.update(truth_m)
+    if any(t in _gen_pricing.SCHEMAS for t in wanted):
+        pr_tables, truth_p = _gen_pricing.make_pricing_tables(rng_pricing)
+        out.update(pr_tables)
+        truth.update(truth_p)
     typed = {name: _apply_schema(name, out[name]) for name in wanted}
     return DefaultData(tables=typed, truth=_round_floats(truth))
 

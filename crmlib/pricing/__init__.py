@@ -26,7 +26,10 @@ The public face of lesson 04's module; each subject lives in a private module:
   differ, and what a regional markup price would change;
 - ``_decision`` — :func:`price_decisions` (the markup rule bounded by a step and the cost
   floor, with expected units, revenue and margin) and :func:`simulate_price_survey`
-  (survey answers from a known willingness to pay).
+  (survey answers from a known willingness to pay);
+- ``_conjoint`` — choice-based conjoint: :func:`fit_conjoint` (conditional logit by maximum
+  likelihood, dummy-coded part-worths, willingness to pay with delta-method errors) and
+  :func:`share_of_preference` of a scenario of products.
 
 Nothing here changes global state.
 """
@@ -34,6 +37,7 @@ Nothing here changes global state.
 from __future__ import annotations
 
 from crmlib.pricing._bundles import BundleResult, bundle_prices
+from crmlib.pricing._conjoint import ConjointResult, fit_conjoint, share_of_preference
 from crmlib.pricing._cost import compare_prices, cost_floor, implied_markup
 from crmlib.pricing._decision import (
     SimulatedSurvey,
@@ -69,6 +73,7 @@ from crmlib.pricing._survey import (
 
 __all__ = [
     "BundleResult",
+    "ConjointResult",
     "ElasticityResult",
     "GaborGrangerResult",
     "ProfitCurve",
@@ -81,6 +86,7 @@ __all__ = [
     "cost_floor",
     "discount_effects",
     "crossing_price",
+    "fit_conjoint",
     "fit_elasticity",
     "gabor_granger",
     "implied_markup",
@@ -97,6 +103,7 @@ __all__ = [
     "regional_pricing",
     "profit_curve",
     "promotion_baseline",
+    "share_of_preference",
     "simulate_price_survey",
     "van_westendorp",
 ]
