@@ -27,6 +27,9 @@ The public face of lesson 04's module; each subject lives in a private module:
 - ``_decision`` — :func:`price_decisions` (the markup rule bounded by a step and the cost
   floor, with expected units, revenue and margin) and :func:`simulate_price_survey`
   (survey answers from a known willingness to pay);
+- ``_endings`` — psychological pricing (心理定價): :func:`price_endings` (how often prices end
+  in 9, against chance), :func:`charm_effect` (the ending's lift in units at the same price
+  level, inside the demand model) and :func:`charm_price` (a price moved to 3.99 or 299);
 - ``_conjoint`` — choice-based conjoint: :func:`fit_conjoint` (conditional logit by maximum
   likelihood, dummy-coded part-worths, willingness to pay with delta-method errors) and
   :func:`share_of_preference` of a scenario of products.
@@ -44,6 +47,7 @@ from crmlib.pricing._decision import (
     price_decisions,
     simulate_price_survey,
 )
+from crmlib.pricing._endings import CharmEffect, charm_effect, charm_price, price_endings
 from crmlib.pricing._elasticity import (
     ElasticityResult,
     compare_elasticities,
@@ -73,6 +77,7 @@ from crmlib.pricing._survey import (
 
 __all__ = [
     "BundleResult",
+    "CharmEffect",
     "ConjointResult",
     "ElasticityResult",
     "GaborGrangerResult",
@@ -81,6 +86,8 @@ __all__ = [
     "SimulatedSurvey",
     "VanWestendorpResult",
     "bundle_prices",
+    "charm_effect",
+    "charm_price",
     "compare_elasticities",
     "compare_prices",
     "cost_floor",
@@ -98,6 +105,7 @@ __all__ = [
     "plot_profit_curve",
     "plot_van_westendorp",
     "price_decisions",
+    "price_endings",
     "price_gaps",
     "price_index",
     "regional_pricing",
