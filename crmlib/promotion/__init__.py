@@ -1,0 +1,45 @@
+"""Promotion evaluation (lesson 05): did the campaign work, for whom, and was it worth it?
+
+The public face of the lesson's module; each subject lives in a private module:
+
+- ``_intervals`` — intervals from counts and moments: :func:`wilson_interval`,
+  :func:`newcombe_interval` (difference of proportions), :func:`welch_interval` (difference of
+  means), :func:`lift_interval` (relative lift, delta method) and :func:`pooled_z_test`;
+- ``_abtest`` — :func:`srm_test` (sample-ratio mismatch) and :func:`ab_test` (every arm
+  against the control, CUPED with a pre-period covariate, Holm or Benjamini-Hochberg across
+  arms, notes when assumptions fail);
+- ``_power`` — before the test: :func:`sample_size` for a minimum detectable effect and
+  :func:`minimum_detectable_effect` for a given size;
+- ``_funnel`` — :func:`campaign_funnel`: exposure, click, conversion, revenue, cost, ROI and
+  incremental ROI with intervals.
+
+Nothing here loads data or changes global state at import.
+"""
+
+from __future__ import annotations
+
+from crmlib.promotion._abtest import ABTestResult, SRMResult, ab_test, srm_test
+from crmlib.promotion._funnel import campaign_funnel
+from crmlib.promotion._intervals import (
+    lift_interval,
+    newcombe_interval,
+    pooled_z_test,
+    welch_interval,
+    wilson_interval,
+)
+from crmlib.promotion._power import minimum_detectable_effect, sample_size
+
+__all__ = [
+    "ABTestResult",
+    "SRMResult",
+    "ab_test",
+    "campaign_funnel",
+    "lift_interval",
+    "minimum_detectable_effect",
+    "newcombe_interval",
+    "pooled_z_test",
+    "sample_size",
+    "srm_test",
+    "welch_interval",
+    "wilson_interval",
+]
