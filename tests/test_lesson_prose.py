@@ -48,6 +48,16 @@ ALLOWED: dict[str, dict[str, str]] = {
         "1,234.50": "an example of the amount format the loader parses",
         "100": "the benchmark's row counts (10 and 100 million), a design of benchmarks/bench_rfm.py",
     },
+    "01": {
+        "0.1": "the rounding of the default market sizes (data/README.md), and Cohen's (1988) "
+               "small effect size for Cramér's V",
+        "0.3": "Cohen's (1988) medium effect size for Cramér's V",
+        "10,000": "the HHI scale, crmlib.market.hhi",
+        "1,000": "HHI threshold of crmlib.market.HHI_THRESHOLDS (US merger guidelines, 1982-2010)",
+        "1,800": "HHI threshold of crmlib.market.HHI_THRESHOLDS (US merger guidelines, 1982-2010)",
+        "100": "parity of an index (price index, category index), a definition",
+        "80%": "the peak-ratio default of crmlib.market.lifecycle_stages",
+    },
     "02": {
         "0.7": "an exercise's suggested ABC threshold",
         "0.9": "an exercise's suggested ABC threshold",

@@ -1,0 +1,66 @@
+"""Lesson 01's exercises: each worked solution passes its check, a typical wrong answer
+fails, and the quiz has exactly one right letter per question."""
+
+from __future__ import annotations
+
+import pytest
+
+import crmlib.exercises as ex
+from crmlib.exercises._bank import lesson_exercises
+
+CHECKABLE = [e.id for e in lesson_exercises("01") if e.checkable]
+
+
+@pytest.fixture(scope="module")
+def data():
+    import crmlib.datasets as ds
+
+    return ds.load_default(tables=["market", "competitors", "orders", "order_lines", "products", "customers"])
+
+
+@pytest.fixture(scope="module")
+def solved(data):
+    answers = {}
+    for exercise in lesson_exercises("01"):
+        if exercise.checkable:
+            namespace = {"data": data}
+            exec(compile(exercise.code, f"<solution {exercise.id}>", "exec"), namespace)
+            answers[exercise.id] = namespace["answer"]
+    return answers
+
+
+def test_lesson_01_has_four_exercises_two_checkable_and_a_quiz():
+    table = ex.exercises("01")
+    assert len(table) >= 4 and table["checkable"].sum() >= 2
+    assert (~table["checkable"]).sum() >= 1
+    assert len(ex.quiz("01").questions) == 3
+    for e in lesson_exercises("01"):
+        if e.checkable:
+            assert e.solver is not None and e.tolerance
+
+
+@pytest.mark.parametrize("exercise_id", CHECKABLE)
+def test_worked_solution_passes_its_check(exercise_id, solved, data):
+    assert ex.check(exercise_id, solved[exercise_id], data=data).status == "right"
+
+
+@pytest.mark.parametrize("exercise_id", CHECKABLE)
+def test_typical_wrong_answer_fails(exercise_id, solved, data):
+    result = ex.check(exercise_id, solved[exercise_id] * 0.6, data=data)
+    assert result.status == "wrong" and "Hint:" in str(result)
+
+
+def test_slips_are_close(solved, data):
+    # a rounding slip is named, not marked wrong
+    coarse = round(solved["01.3"], 2)
+    if abs(coarse - solved["01.3"]) > 0.0006:
+        assert ex.check("01.3", coarse, data=data).status == "close"
+    # a CAGR given in per cent
+    assert ex.check("01.1", solved["01.1"] * 100, data=data).status != "right"
+
+
+def test_quiz_has_exactly_one_right_letter_per_question():
+    for q in ex.quiz("01").questions:
+        passing = [x for x in q.letters()
+                   if ex.check_quiz("01", {q.key: x}).results[int(q.key[1:]) - 1].status == "right"]
+        assert len(passing) == 1, (q.key, passing)
