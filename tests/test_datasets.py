@@ -65,7 +65,8 @@ def test_dates_lie_in_the_documented_window(default):
 def test_truth_file_matches_the_generator_and_records_the_seed():
     truth = json.loads((DATA / "ground_truth.json").read_text())
     assert truth["seed"] == ds.DEFAULT_SEED
-    for key in ("segments", "campaigns", "leads", "pricing", "media", "journeys", "satisfaction", "market"):
+    for key in ("segments", "campaigns", "leads", "pricing", "media", "journeys", "satisfaction", "market",
+                "pricing_survey", "price_ladder", "conjoint"):
         assert key in truth, key
 
 
