@@ -10,8 +10,8 @@ The public face of the lesson's module; each subject lives in a private module:
   :func:`concentration_ratio` (CR-k), :func:`concentration` with its trend, and
   :func:`share_trend`;
 - ``_forecast`` — :func:`decompose` (STL, with trend and seasonal strength), :func:`forecast`
-  (STL + damped ETS, its prediction intervals calibrated by rolling origin), :func:`backtest` against seasonal naive
-  (MASE, interval coverage) and :func:`mase`;
+  (STL + damped ETS, its prediction intervals calibrated by rolling origin), :func:`backtest`
+  against seasonal naive (MASE, interval coverage) and :func:`mase`;
 - ``_profile`` — target customers: :func:`customer_categories`, :func:`category_profile`
   (category mix index by demographic), :func:`association_tests` (chi-square, Cramér's V,
   Holm or Benjamini-Hochberg via :func:`adjust_pvalues`) and :func:`cramers_v`;
