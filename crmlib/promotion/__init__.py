@@ -10,6 +10,9 @@ The public face of the lesson's module; each subject lives in a private module:
   arms, notes when assumptions fail);
 - ``_power`` — before the test: :func:`sample_size` for a minimum detectable effect and
   :func:`minimum_detectable_effect` for a given size;
+- ``_sequential`` — peeking: :func:`peeking_false_positive_rate` (checking at every look) and
+  :func:`sequential_boundaries` (group-sequential boundaries from the Lan-DeMets
+  O'Brien-Fleming or Pocock :func:`spend_alpha` functions);
 - ``_funnel`` — :func:`campaign_funnel`: exposure, click, conversion, revenue, cost, ROI and
   incremental ROI with intervals.
 
@@ -28,6 +31,11 @@ from crmlib.promotion._intervals import (
     wilson_interval,
 )
 from crmlib.promotion._power import minimum_detectable_effect, sample_size
+from crmlib.promotion._sequential import (
+    peeking_false_positive_rate,
+    sequential_boundaries,
+    spend_alpha,
+)
 
 __all__ = [
     "ABTestResult",
@@ -37,8 +45,11 @@ __all__ = [
     "lift_interval",
     "minimum_detectable_effect",
     "newcombe_interval",
+    "peeking_false_positive_rate",
     "pooled_z_test",
     "sample_size",
+    "sequential_boundaries",
+    "spend_alpha",
     "srm_test",
     "welch_interval",
     "wilson_interval",
