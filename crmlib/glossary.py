@@ -365,6 +365,21 @@ TERMS: tuple[Term, ...] = (
        "their choices between product profiles.", ("conjoint",)),
     _t("willingness to pay", "支付意願", "支付意愿", "04",
        "The highest price a customer would pay for a product."),
+    _t("Gabor-Granger method", "Gabor-Granger 定價法", "Gabor-Granger 定价法", "04",
+       "A survey that asks whether the respondent would buy at each of a ladder of prices, "
+       "giving a demand curve and the revenue- or profit-maximising price.", ("Gabor-Granger",)),
+    _t("part-worth utility", "成分效用", "成分效用", "04",
+       "In conjoint analysis, the utility a customer draws from one level of an attribute, "
+       "against a base level.", ("part-worth",)),
+    _t("share of preference", "偏好份額", "偏好份额", "04",
+       "The share of choices each product would win in a simulated market, from a fitted "
+       "choice model."),
+    _t("baseline sales", "基線銷量", "基线销量", "04",
+       "The units a promoted week would have sold at the regular price without the promotion; "
+       "the incremental units of a discount are measured against it.", ("baseline",)),
+    _t("regional pricing", "區域定價", "区域定价", "04",
+       "Setting a different price in each region, worth it only where the regions' price "
+       "sensitivity differs."),
     # --- lesson 05: promotion evaluation ---------------------------------------------------
     _t("promotion evaluation", "促銷活動效果評估", "促销活动效果评估", "05",
        "Judging a promotion against its objective: sales before and after, satisfaction, "

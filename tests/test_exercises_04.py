@@ -15,7 +15,7 @@ CHECKABLE = [e.id for e in lesson_exercises("04") if e.checkable]
 def data():
     import crmlib.datasets as ds
 
-    return ds.load_default(tables=["products", "price_panel"])
+    return ds.load_default(tables=["products", "price_panel", "pricing_survey", "conjoint"])
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,4 @@
-"""crmlib.pricing.price_decisions and simulate_price_survey: the rule, the expected changes,
-truth recovery of the survey points, bad input."""
+"""crmlib.pricing.price_decisions: the rule, the expected changes, bad input."""
 
 from __future__ import annotations
 
@@ -11,10 +10,7 @@ import pytest
 
 from crmlib.exceptions import DataError, ParameterError
 from crmlib.pricing import (
-    gabor_granger,
     price_decisions,
-    simulate_price_survey,
-    van_westendorp,
 )
 
 
@@ -80,28 +76,3 @@ def test_decision_bad_input():
         price_decisions(_now(price=[10.0, 0.0, 10.0, 10.0]), e)
     with pytest.raises(DataError, match="column 'cost_floor' not in current"):
         price_decisions(_now().drop(columns="cost_floor"), e)
-
-
-def test_simulated_survey_points_are_recovered_within_derived_bounds():
-    """Each Van Westendorp point within a Bonferroni bound (family error 1%) of the truth."""
-    s = simulate_price_survey(2000, median_wtp=80.0, seed=3)
-    res = van_westendorp(s.van_westendorp, prob_cheap_col="p_cheap",
-                         prob_expensive_col="p_expensive")
-    z = NormalDist().inv_cdf(1 - 0.01 / (2 * 4))
-    err = (res.points["price"] - s.points["price"]) / s.points["std_error"]
-    assert (err.abs() < z).all(), err.to_dict()
-    assert s.points.loc["OPP", "price"] == pytest.approx(80 * np.sqrt(0.5 * 1.8))
-    gg = gabor_granger(s.gabor_granger)
-    truth = s.true_demand(gg.table.index)
-    se = np.sqrt(truth * (1 - truth) / gg.table["n"].to_numpy())
-    assert (np.abs(gg.table["demand_raw"].to_numpy() - truth) < 4 * se + 1e-12).all()
-    assert "respondents" in repr(s)
-
-
-def test_simulated_survey_bad_input():
-    with pytest.raises(ParameterError, match="'median_wtp'"):
-        simulate_price_survey(100, median_wtp=-1.0)
-    with pytest.raises(ParameterError, match="'asked'"):
-        simulate_price_survey(100, median_wtp=10.0, asked=9)
-    with pytest.raises(ParameterError, match="'n'"):
-        simulate_price_survey(5, median_wtp=10.0)

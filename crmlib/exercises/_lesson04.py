@@ -47,6 +47,20 @@ def _naive_bias(data: Any, *, category: str = "electronics") -> float:
     return float(table.loc[category, "naive_minus_controlled"])
 
 
+def _psm_lower(data: Any) -> float:
+    import crmlib.pricing as pr
+
+    return float(pr.van_westendorp(data.pricing_survey, invalid="drop").acceptable_range[0])
+
+
+def _conjoint_wtp(data: Any, *, attribute: str = "delivery", level: Any = "same_day") -> float:
+    import crmlib.pricing as pr
+
+    fit = pr.fit_conjoint(data.conjoint, attributes=["brand", "delivery", "warranty_years"],
+                          base={"brand": "Our retailer"})
+    return float(fit.wtp.loc[(attribute, level), "wtp"])
+
+
 _FIT = "import crmlib.pricing as pr\npanel = data.price_panel\n"
 
 EXERCISES = (
@@ -162,6 +176,55 @@ EXERCISES = (
             "elasticity is an extrapolation), the competitor price index (a traffic category "
             "may be kept cheap on purpose), and long-run effects on store visits."
         ),
+    ),
+    Exercise(
+        id="04.6",
+        title="The lower end of the acceptable price range",
+        prompt=(
+            "From the Van Westendorp answers of the `pricing_survey` table (all regions, the "
+            "inconsistent respondents set aside with `invalid='drop'`), what is the lower end "
+            "of the acceptable price range, in yuan? Give it with 2 decimals. Which two curves "
+            "cross there, and what does a price below it tell customers?"
+        ),
+        kind=Number("the price in yuan", atol=0.005, decimals=2,
+                    close_hint="set the inconsistent respondents aside and use all regions"),
+        hints=("`pr.van_westendorp(data.pricing_survey, invalid='drop').acceptable_range`",),
+        solution=(
+            "The lower end is the point of marginal cheapness (PMC), where 'too cheap' crosses "
+            "'not cheap': below it more respondents find the price suspiciously low than find "
+            "it a bargain, a signal of doubtful quality."
+        ),
+        code="import crmlib.pricing as pr\n"
+             "psm = pr.van_westendorp(data.pricing_survey, invalid='drop')\n"
+             "answer = round(psm.acceptable_range[0], 2)\n",
+        solver=_psm_lower,
+        tolerance="Rounded to 2 decimal places: 0.005 (the meter is deterministic).",
+    ),
+    Exercise(
+        id="04.7",
+        title="What same-day delivery is worth",
+        prompt=(
+            "Fit the conjoint model of section 6 (attributes brand, delivery and "
+            "warranty_years, base brand 'Our retailer'). What is the willingness to pay for "
+            "same-day over standard delivery, in yuan? Give it with 1 decimal, and say whether "
+            "a ¥60 delivery surcharge would lose customers on average."
+        ),
+        kind=Number("the willingness to pay in yuan", atol=0.05, decimals=1,
+                    close_hint="WTP = part-worth / (minus the price coefficient), against "
+                               "standard delivery"),
+        hints=("`pr.fit_conjoint(...).wtp.loc[('delivery', 'same_day'), 'wtp']`",),
+        solution=(
+            "WTP is the part-worth of same-day delivery divided by minus the price coefficient. "
+            "A surcharge below it leaves the average respondent better off with same-day "
+            "delivery; its delta-method interval shows how sure we are of that."
+        ),
+        code="import crmlib.pricing as pr\n"
+             "fit = pr.fit_conjoint(data.conjoint, attributes=['brand', 'delivery', 'warranty_years'],\n"
+             "                      base={'brand': 'Our retailer'})\n"
+             "answer = round(fit.wtp.loc[('delivery', 'same_day'), 'wtp'], 1)\n",
+        solver=_conjoint_wtp,
+        params={"attribute": "delivery", "level": "same_day"},
+        tolerance="Rounded to 1 decimal place: 0.05 (the fit is deterministic).",
     ),
 )
 

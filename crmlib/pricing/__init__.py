@@ -25,8 +25,7 @@ The public face of lesson 04's module; each subject lives in a private module:
 - ``_regional`` — :func:`regional_pricing`: elasticity by region, Cochran's Q that the regions
   differ, and what a regional markup price would change;
 - ``_decision`` — :func:`price_decisions` (the markup rule bounded by a step and the cost
-  floor, with expected units, revenue and margin) and :func:`simulate_price_survey`
-  (survey answers from a known willingness to pay);
+  floor, with expected units, revenue and margin);
 - ``_endings`` — psychological pricing (心理定價): :func:`price_endings` (how often prices end
   in 9, against chance), :func:`charm_effect` (the ending's lift in units at the same price
   level, inside the demand model) and :func:`charm_price` (a price moved to 3.99 or 299);
@@ -42,11 +41,7 @@ from __future__ import annotations
 from crmlib.pricing._bundles import BundleResult, bundle_prices
 from crmlib.pricing._conjoint import ConjointResult, fit_conjoint, share_of_preference
 from crmlib.pricing._cost import compare_prices, cost_floor, implied_markup
-from crmlib.pricing._decision import (
-    SimulatedSurvey,
-    price_decisions,
-    simulate_price_survey,
-)
+from crmlib.pricing._decision import price_decisions
 from crmlib.pricing._endings import CharmEffect, charm_effect, charm_price, price_endings
 from crmlib.pricing._elasticity import (
     ElasticityResult,
@@ -83,7 +78,6 @@ __all__ = [
     "GaborGrangerResult",
     "ProfitCurve",
     "RegionalPricing",
-    "SimulatedSurvey",
     "VanWestendorpResult",
     "bundle_prices",
     "charm_effect",
@@ -112,6 +106,5 @@ __all__ = [
     "profit_curve",
     "promotion_baseline",
     "share_of_preference",
-    "simulate_price_survey",
     "van_westendorp",
 ]

@@ -1,36 +1,22 @@
-"""The price decision per product line, and a simulated pricing survey with known truth.
+"""The price decision per product line.
 
 :func:`price_decisions` turns fitted elasticities into a table a manager can act on: the
 markup-rule price, bounded by a maximum change per step and by the cost floor, with the
 expected change in units, revenue and margin under constant elasticity.
-
-:func:`simulate_price_survey` draws Van Westendorp and Gabor-Granger answers from a known
-log-normal willingness-to-pay (WTP) distribution, so that a lesson without a pricing survey
-can still check :func:`van_westendorp` and :func:`gabor_granger` against the truth.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from math import erf, sqrt
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from crmlib._validation import check_frame, check_int, check_real
+from crmlib._validation import check_frame, check_real
 from crmlib.exceptions import DataError
-from crmlib.pricing._checks import numeric_array, positive_column
+from crmlib.pricing._checks import positive_column
 
-__all__ = ["SimulatedSurvey", "price_decisions", "simulate_price_survey"]
-
-#: The Van Westendorp answers as multiples of a respondent's WTP, and the purchase
-#: probabilities at the 'cheap' and 'expensive' prices (Newton-Miller-Smith questions).
-PSM_MULTIPLES = {"too_cheap": 0.5, "cheap": 0.7, "expensive": 1.3, "too_expensive": 1.8}
-_POINTS = {"PMC": ("too_cheap", "cheap"), "OPP": ("too_cheap", "too_expensive"),
-           "IDP": ("cheap", "expensive"), "PME": ("expensive", "too_expensive")}
-
+__all__ = ["price_decisions"]
 
 def price_decisions(
     current: pd.DataFrame,
@@ -148,106 +134,3 @@ def price_decisions(
         hi_obs = current[observed[1]].to_numpy(dtype="float64")
         out["extrapolated"] = (price < lo_obs) | (price > hi_obs)
     return out
-
-
-def _norm_cdf(z: np.ndarray) -> np.ndarray:
-    return 0.5 * (1 + np.vectorize(erf)(np.asarray(z, dtype="float64") / sqrt(2)))
-
-
-def _norm_pdf(z: np.ndarray) -> np.ndarray:
-    return np.exp(-0.5 * np.asarray(z, dtype="float64") ** 2) / sqrt(2 * np.pi)
-
-
-@dataclass(frozen=True, repr=False)
-class SimulatedSurvey:
-    """Survey answers drawn by :func:`simulate_price_survey`, with their truth.
-
-    Attributes
-    ----------
-    van_westendorp : pandas.DataFrame
-        One row per respondent: ``too_cheap``, ``cheap``, ``expensive``, ``too_expensive``
-        and the purchase probabilities ``p_cheap`` and ``p_expensive``.
-    gabor_granger : pandas.DataFrame
-        Long format: ``respondent_id``, ``price`` (a rung of the ladder), ``buy`` (0/1).
-    median_wtp, sigma : float
-        The WTP distribution: log(WTP) ~ Normal(log(median_wtp), sigma^2).
-    points : pandas.DataFrame
-        The true PMC, OPP, IDP and PME (``price``) and the large-sample standard error of
-        their estimate from ``n`` respondents (``std_error``).
-    """
-
-    van_westendorp: pd.DataFrame
-    gabor_granger: pd.DataFrame
-    median_wtp: float
-    sigma: float
-    points: pd.DataFrame
-
-    def true_demand(self, prices: Any) -> np.ndarray:
-        """Share of the population whose WTP is at least each price."""
-        p = numeric_array(prices, "prices", where="SimulatedSurvey.true_demand", positive=True)
-        return 1 - _norm_cdf((np.log(p) - np.log(self.median_wtp)) / self.sigma)
-
-    def __repr__(self) -> str:
-        return (f"SimulatedSurvey({len(self.van_westendorp):,} respondents, median WTP "
-                f"{self.median_wtp:,.2f}, sigma {self.sigma:g})")
-
-
-def simulate_price_survey(
-    n: int = 1000,
-    *,
-    median_wtp: float,
-    sigma: float = 0.3,
-    ladder: Sequence[float] | None = None,
-    asked: int = 4,
-    prob_cheap: float = 0.6,
-    prob_expensive: float = 0.2,
-    seed: int = 0,
-) -> SimulatedSurvey:
-    """Van Westendorp and Gabor-Granger answers from a known log-normal WTP.
-
-    Each respondent has a WTP ``W``; they call ``0.5 W`` too cheap, ``0.7 W`` cheap, ``1.3 W``
-    expensive and ``1.8 W`` too expensive, and would buy with probability ``prob_cheap`` at
-    their cheap and ``prob_expensive`` at their expensive price. In the Gabor-Granger part each
-    is asked ``asked`` random rungs of the ladder and buys iff ``W >= price``.
-
-    A Van Westendorp point crosses a falling curve ``1 - F(p / a)`` with a rising one
-    ``F(p / b)``, so its true price is ``median_wtp * sqrt(a * b)``; its standard error is the
-    delta-method one: ``sqrt(2 q / n)`` (the two indicator events are disjoint at the
-    crossing, each of probability ``q``) over the sum of the curves' slopes.
-
-    Examples
-    --------
-    >>> s = simulate_price_survey(200, median_wtp=50.0, seed=1)
-    >>> len(s.van_westendorp), sorted(s.gabor_granger.columns)
-    (200, ['buy', 'price', 'respondent_id'])
-    >>> round(float(s.points.loc["OPP", "price"]), 2)
-    47.43
-    """
-    where = "simulate_price_survey"
-    n = check_int(n, "n", where=where, low=10)
-    m = check_real(median_wtp, "median_wtp", where=where, low=0, low_inclusive=False)
-    s = check_real(sigma, "sigma", where=where, low=0, low_inclusive=False)
-    pc = check_real(prob_cheap, "prob_cheap", where=where, low=0, high=1)
-    pe = check_real(prob_expensive, "prob_expensive", where=where, low=0, high=1)
-    rungs = np.round(m * np.linspace(0.5, 1.7, 7), 2) if ladder is None else \
-        np.sort(numeric_array(ladder, "ladder", where=where, positive=True))
-    k = check_int(asked, "asked", where=where, low=1, high=len(rungs))
-    rng = np.random.default_rng(check_int(seed, "seed", where=where, low=0))
-    w = m * np.exp(s * rng.standard_normal(n))
-    psm = pd.DataFrame({name: w * mult for name, mult in PSM_MULTIPLES.items()})
-    psm["p_cheap"], psm["p_expensive"] = pc, pe
-    psm.index.name = "respondent_id"
-    asked_prices = np.stack([rng.choice(rungs, size=k, replace=False) for _ in range(n)])
-    gg = pd.DataFrame({"respondent_id": np.repeat(np.arange(n), k),
-                       "price": asked_prices.ravel(),
-                       "buy": (np.repeat(w, k) >= asked_prices.ravel()).astype(int)})
-    rows = {}
-    for point, (down, up) in _POINTS.items():
-        a, b = PSM_MULTIPLES[down], PSM_MULTIPLES[up]
-        price = m * sqrt(a * b)
-        za, zb = np.log(price / (a * m)) / s, np.log(price / (b * m)) / s
-        q = float(1 - _norm_cdf(za))
-        slope = float(_norm_pdf(za) + _norm_pdf(zb)) / (s * price)
-        rows[point] = {"price": price, "std_error": sqrt(2 * q / n) / slope}
-    return SimulatedSurvey(van_westendorp=psm, gabor_granger=gg, median_wtp=m, sigma=s,
-                           points=pd.DataFrame(rows).T)
