@@ -23,6 +23,20 @@ def repo_root() -> Path:
     return ROOT
 
 
+@pytest.fixture(scope="session")
+def real_data_home() -> Path:
+    """The folder of the public data sets; skips without it, but fails in CI (which has it)."""
+    from crmlib.datasets import data_home
+    from crmlib.exceptions import DataError
+
+    try:
+        return Path(data_home())
+    except DataError as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the real-data tests, but the data were not found: {exc}")
+        pytest.skip(f"real data sets not found: {exc}")
+
+
 @pytest.fixture(autouse=True)
 def _close_figures():
     """Close every matplotlib figure a test opened (only if matplotlib was imported)."""

@@ -7,27 +7,20 @@ crmlib's reconstruction of stores and weeks from the file order.
 from __future__ import annotations
 
 import itertools
-import os
 
 import numpy as np
 import pandas as pd
 import pytest
 
 import crmlib.market as mk
-from crmlib.datasets import data_home, load_orange_juice
+from crmlib.datasets import load_orange_juice
 from crmlib.exceptions import DataError, ParameterError
 
 pytestmark = pytest.mark.realdata
 
 
 @pytest.fixture(scope="module")
-def oj():
-    try:
-        data_home()
-    except DataError as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must run the real-data tests, but the data were not found: {exc}")
-        pytest.skip(f"real data sets not found: {exc}")
+def oj(real_data_home):
     return load_orange_juice()
 
 

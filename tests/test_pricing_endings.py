@@ -14,7 +14,6 @@ Truths used:
 
 from __future__ import annotations
 
-import os
 from statistics import NormalDist
 
 import numpy as np
@@ -24,7 +23,7 @@ import statsmodels.formula.api as smf
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmlib.datasets import data_home, load_default, load_orange_juice
+from crmlib.datasets import load_default, load_orange_juice
 from crmlib.exceptions import DataError, ParameterError
 from crmlib.market import oj_store_weeks
 from crmlib.pricing import charm_effect, charm_price, price_endings
@@ -194,13 +193,7 @@ def test_charm_price_lands_on_the_grid(price, step, frac, nearest):
 
 
 @pytest.mark.realdata
-def test_orange_juice_lift_matches_statsmodels():
-    try:
-        data_home()
-    except DataError as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must run the real-data tests, but the data were not found: {exc}")
-        pytest.skip(f"real data sets not found: {exc}")
+def test_orange_juice_lift_matches_statsmodels(real_data_home):
     weeks = oj_store_weeks(load_orange_juice())
     table = price_endings(weeks, by="brand")
     # 70% of Dominick's orange-juice prices end in 9 (against 10% by chance)

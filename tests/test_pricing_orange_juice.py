@@ -24,15 +24,13 @@ rounded published figures above are checked against the same fits.
 
 from __future__ import annotations
 
-import os
 
 import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
 
-from crmlib.datasets import data_home, load_orange_juice
-from crmlib.exceptions import DataError
+from crmlib.datasets import load_orange_juice
 from crmlib.pricing import fit_elasticity, markup_price
 
 pytestmark = pytest.mark.realdata
@@ -42,13 +40,7 @@ PLAIN = dict(log_controls=(), controls=(), trend=False, seasonality=0, event_col
 
 
 @pytest.fixture(scope="module")
-def oj() -> pd.DataFrame:
-    try:
-        data_home()
-    except DataError as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must run the real-data tests, but the data were not found: {exc}")
-        pytest.skip(f"real data sets not found: {exc}")
+def oj(real_data_home) -> pd.DataFrame:
     oj = load_orange_juice()
     oj["feat"] = oj["feature"].astype(int)
     return oj

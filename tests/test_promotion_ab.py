@@ -9,7 +9,6 @@ $1.08, $0.65.
 
 from __future__ import annotations
 
-import os
 from statistics import NormalDist
 
 import numpy as np
@@ -26,7 +25,7 @@ from statsmodels.stats.proportion import (
 )
 from statsmodels.stats.weightstats import CompareMeans, DescrStatsW
 
-from crmlib.datasets import data_home, load_default, load_hillstrom
+from crmlib.datasets import load_default, load_hillstrom
 from crmlib.exceptions import DataError, ParameterError
 from crmlib.promotion import (
     ab_test,
@@ -294,13 +293,7 @@ def test_funnel_on_the_default_campaigns():
 
 
 @pytest.fixture(scope="module")
-def hillstrom() -> pd.DataFrame:
-    try:
-        data_home()
-    except DataError as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must run the real-data tests, but the data were not found: {exc}")
-        pytest.skip(f"real data sets not found: {exc}")
+def hillstrom(real_data_home) -> pd.DataFrame:
     return load_hillstrom()
 
 
