@@ -108,7 +108,9 @@ def test_sales_curve_rule_recovers_the_default_life_cycle_stages():
     prod = data.products.set_index("product_id")
     panel = data.product_monthly_sales
     wide = panel.pivot(index="month", columns="product_id", values="units")[prod.index]
-    est = mk.lifecycle_stages(_quarterly(wide), intro_periods=3)
+    sales = mk.panel_sales(panel, products=prod.index)
+    assert sales.equals(_quarterly(wide))
+    est = mk.lifecycle_stages(sales, intro_periods=3)
     peak = pd.Series(data.truth["product_lifecycle"]["peak_units"])[prod.index].to_numpy()
     mu = pd.DataFrame(expected_units(prod["launch_date"], peak, wide.index), index=wide.index,
                       columns=prod.index)
@@ -153,5 +155,10 @@ def test_bad_input_messages():
         mk.lifecycle_stages(s, peak_ratio=2)
     with pytest.raises(DataError, match="must be dates"):
         mk.stage_from_age(pd.Series(["2024-01-01"]), as_of="2025-01-01")
+    with pytest.raises(DataError, match="'month' must be dates"):
+        mk.panel_sales(pd.DataFrame({"product_id": ["P1"], "month": ["2024-01"], "units": [1]}))
+    with pytest.raises(DataError, match="negative"):
+        mk.panel_sales(pd.DataFrame({"product_id": ["P1"], "month": pd.to_datetime(["2024-01-01"]),
+                                     "units": [-1]}))
     with pytest.raises(DataError, match="2 estimates but 1"):
         mk.lifecycle_check(pd.Series(["growth", "growth"]), pd.Series(["growth"]))

@@ -15,7 +15,7 @@ The public face of the lesson's module; each subject lives in a private module:
 - ``_profile`` — target customers: :func:`customer_categories`, :func:`category_profile`
   (category mix index by demographic), :func:`association_tests` (chi-square, Cramér's V,
   Holm or Benjamini-Hochberg via :func:`adjust_pvalues`) and :func:`cramers_v`;
-- ``_lifecycle`` — :func:`product_sales`, :func:`lifecycle_stages` (the sales-curve rule,
+- ``_lifecycle`` — :func:`product_sales`, :func:`panel_sales`, :func:`lifecycle_stages` (the sales-curve rule,
   stated in its module), :func:`stage_from_age` (the default data's age rule) and
   :func:`lifecycle_check` (confusion table against a truth);
 - ``_realdata`` — Dominick's orange juice: :func:`oj_store_weeks` (store and week rebuilt
@@ -35,6 +35,7 @@ from crmlib.market._lifecycle import (
     STAGES,
     lifecycle_check,
     lifecycle_stages,
+    panel_sales,
     product_sales,
     stage_from_age,
 )
@@ -110,6 +111,7 @@ __all__ = [
     "pest_table",
     "plot_positioning_map",
     "positioning_map",
+    "panel_sales",
     "product_sales",
     "rank_opportunities",
     "share_trend",

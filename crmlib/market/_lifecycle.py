@@ -21,7 +21,7 @@ import pandas as pd
 from crmlib._validation import check_frame, check_int, check_real, check_values, parse_date
 from crmlib.exceptions import DataError
 
-__all__ = ["STAGES", "lifecycle_check", "lifecycle_stages", "product_sales", "stage_from_age"]
+__all__ = ["STAGES", "lifecycle_check", "lifecycle_stages", "panel_sales", "product_sales", "stage_from_age"]
 
 STAGES: tuple[str, ...] = ("introduction", "growth", "maturity", "decline")
 
@@ -73,6 +73,45 @@ def product_sales(
     wide = lines.groupby([period, lines["product_id"].astype(str)])[value].sum().unstack(fill_value=0)
     full = pd.period_range(wide.index.min(), wide.index.max(), freq=freq)
     wide = wide.reindex(full, fill_value=0)
+    if products is not None:
+        wide = wide.reindex(columns=pd.Index(products).astype(str), fill_value=0)
+    wide.index = wide.index.start_time
+    wide.index.name = "period"
+    wide.columns.name = "product_id"
+    return wide
+
+
+def panel_sales(
+    panel: pd.DataFrame, *, freq: str = "Q", date: str = "month", product: str = "product_id",
+    value: str = "units", products: pd.Series | None = None,
+) -> pd.DataFrame:
+    """A long sales panel (product, date, value) as the wide per-period table of :func:`product_sales`.
+
+    For sell-out or scanner data such as the default ``product_monthly_sales``: rows are
+    summed into ``freq`` periods, gaps and unsold products filled with zeros.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> p = pd.DataFrame({"product_id": ["P1", "P1", "P2"], "units": [1, 2, 5],
+    ...                   "month": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-07-01"])})
+    >>> panel_sales(p).to_dict("list")
+    {'P1': [3, 0, 0], 'P2': [0, 0, 5]}
+    """
+    where = "panel_sales"
+    check_frame(panel, "panel", where=where, columns=[date, product, value])
+    check_values(panel, [value], where=where, what="sales",
+                 fix="Sales must be counts or amounts >= 0, zeros for no sales.")
+    if not pd.api.types.is_datetime64_any_dtype(panel[date]):
+        raise DataError(f"{where}: column {date!r} must be dates; got dtype {panel[date].dtype}. "
+                        f"Parse it with pd.to_datetime first.")
+    try:
+        period = panel[date].dt.to_period(freq)
+    except (ValueError, TypeError):
+        raise DataError(f"{where}: freq={freq!r} is not a pandas period frequency. "
+                        f"Pass freq='Q', 'M' or 'Y'.") from None
+    wide = panel.groupby([period, panel[product].astype(str)])[value].sum().unstack(fill_value=0)
+    wide = wide.reindex(pd.period_range(wide.index.min(), wide.index.max(), freq=freq), fill_value=0)
     if products is not None:
         wide = wide.reindex(columns=pd.Index(products).astype(str), fill_value=0)
     wide.index = wide.index.start_time
