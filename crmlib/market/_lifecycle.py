@@ -70,9 +70,14 @@ def product_sales(
     except (ValueError, TypeError, AttributeError):
         raise DataError(f"{where}: freq={freq!r} is not a pandas period frequency, or "
                         f"'order_date' is not a date column. Pass freq='Q', 'M' or 'Y'.") from None
-    wide = lines.groupby([period, lines["product_id"].astype(str)])[value].sum().unstack(fill_value=0)
-    full = pd.period_range(wide.index.min(), wide.index.max(), freq=freq)
-    wide = wide.reindex(full, fill_value=0)
+    return _wide(period, lines["product_id"], lines[value], freq, products)
+
+
+def _wide(period: pd.Series, product: pd.Series, value: pd.Series, freq: str,
+          products: pd.Series | None) -> pd.DataFrame:
+    """Sum ``value`` by period and product; every period of the span and product, zeros filled."""
+    wide = value.groupby([period, product.astype(str)]).sum().unstack(fill_value=0)
+    wide = wide.reindex(pd.period_range(wide.index.min(), wide.index.max(), freq=freq), fill_value=0)
     if products is not None:
         wide = wide.reindex(columns=pd.Index(products).astype(str), fill_value=0)
     wide.index = wide.index.start_time
@@ -110,14 +115,7 @@ def panel_sales(
     except (ValueError, TypeError):
         raise DataError(f"{where}: freq={freq!r} is not a pandas period frequency. "
                         f"Pass freq='Q', 'M' or 'Y'.") from None
-    wide = panel.groupby([period, panel[product].astype(str)])[value].sum().unstack(fill_value=0)
-    wide = wide.reindex(pd.period_range(wide.index.min(), wide.index.max(), freq=freq), fill_value=0)
-    if products is not None:
-        wide = wide.reindex(columns=pd.Index(products).astype(str), fill_value=0)
-    wide.index = wide.index.start_time
-    wide.index.name = "period"
-    wide.columns.name = "product_id"
-    return wide
+    return _wide(period, panel[product], panel[value], freq, products)
 
 
 def _one(s: np.ndarray, window: int, intro: int, up: float, down: float, peak: float) -> dict:
