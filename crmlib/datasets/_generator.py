@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from crmlib._validation import check_int, check_real
-from crmlib.datasets import _gen_customers, _gen_lifecycle, _gen_marketing, _gen_pricing
+from crmlib.datasets import _gen_customers, _gen_lifecycle, _gen_marketing, _gen_pricing, _gen_promotion
 from crmlib.datasets._constants import DEFAULT_SEED, END, N_CUSTOMERS, START
 from crmlib.exceptions import DataError, ParameterError
 
@@ -39,7 +39,8 @@ __all__ = [
 #: Column kinds of every table: "id", "str", "date", "int", "float", "bool", "category", or a
 #: tuple of levels for an ordered categorical.
 SCHEMAS: dict[str, dict[str, object]] = {
-    **_gen_customers.SCHEMAS, **_gen_marketing.SCHEMAS, **_gen_pricing.SCHEMAS, **_gen_lifecycle.SCHEMAS
+    **_gen_customers.SCHEMAS, **_gen_marketing.SCHEMAS, **_gen_pricing.SCHEMAS, **_gen_lifecycle.SCHEMAS,
+    **_gen_promotion.SCHEMAS,
 }
 #: Table names in the order they are documented in ``data/README.md``.
 TABLES: tuple[str, ...] = tuple(SCHEMAS)
@@ -47,7 +48,7 @@ TRUTH_FILE = "ground_truth.json"
 DICTIONARY_FILE = "README.md"
 DESCRIPTIONS: dict[str, dict[str, str]] = {
     **_gen_customers.DESCRIPTIONS, **_gen_marketing.DESCRIPTIONS, **_gen_pricing.DESCRIPTIONS,
-    **_gen_lifecycle.DESCRIPTIONS,
+    **_gen_lifecycle.DESCRIPTIONS, **_gen_promotion.DESCRIPTIONS,
 }
 
 _DICTIONARY_INTRO = """\
@@ -205,14 +206,16 @@ def generate(seed: int = DEFAULT_SEED, scale: float = 1.0, *, tables: Iterable[s
             f"The 'tables' parameter of generate lists unknown tables {unknown}. Tables: {list(TABLES)}."
         )
     n_customers = max(50, int(round(N_CUSTOMERS * scale)))
-    # the first children of spawn(4) are those of spawn(2) and spawn(3): the pricing (child 2)
-    # and life-cycle (child 3) streams were added without changing any other table
-    rng_customers, rng_marketing, rng_pricing, rng_lifecycle = (
-        np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(4)
+    # the first children of spawn(5) are those of spawn(2), spawn(3) and spawn(4): the pricing
+    # (child 2), life-cycle (child 3) and store-promotion (child 4) streams were added without
+    # changing any other table
+    rng_customers, rng_marketing, rng_pricing, rng_lifecycle, rng_promotion = (
+        np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(5)
     )
     truth = {"seed": seed, "scale": scale, "start": str(START.date()), "end": str(END.date())}
     out: dict[str, pd.DataFrame] = {}
-    if any(t not in _gen_pricing.SCHEMAS for t in wanted):  # the life-cycle panel needs products
+    own_stream = {**_gen_pricing.SCHEMAS, **_gen_promotion.SCHEMAS}
+    if any(t not in own_stream for t in wanted):  # the life-cycle panel needs products
         with_lines = "order_lines" in wanted
         cust_tables, truth_c = _gen_customers.make_customer_tables(
             rng_customers, n_customers=n_customers, start=START, end=END, with_lines=with_lines
@@ -235,6 +238,10 @@ def generate(seed: int = DEFAULT_SEED, scale: float = 1.0, *, tables: Iterable[s
         )
         out.update(lc_tables)
         truth.update(truth_l)
+    if any(t in _gen_promotion.SCHEMAS for t in wanted):
+        pm_tables, truth_s = _gen_promotion.make_promotion_tables(rng_promotion, end=END)
+        out.update(pm_tables)
+        truth.update(truth_s)
     typed = {name: _apply_schema(name, out[name]) for name in wanted}
     return DefaultData(tables=typed, truth=_round_floats(truth))
 

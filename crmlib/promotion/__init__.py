@@ -13,6 +13,9 @@ The public face of the lesson's module; each subject lives in a private module:
 - ``_sequential`` — peeking: :func:`peeking_false_positive_rate` (checking at every look) and
   :func:`sequential_boundaries` (group-sequential boundaries from the Lan-DeMets
   O'Brien-Fleming or Pocock :func:`spend_alpha` functions);
+- ``_did`` — before/after with a control: :func:`diff_in_diff` (unit means before/after or
+  two-way fixed effects, standard errors clustered by unit) and :func:`event_study`
+  (effects by period around the start, a joint pre-trend test, :func:`plot_event_study`);
 - ``_funnel`` — :func:`campaign_funnel`: exposure, click, conversion, revenue, cost, ROI and
   incremental ROI with intervals.
 
@@ -22,6 +25,13 @@ Nothing here loads data or changes global state at import.
 from __future__ import annotations
 
 from crmlib.promotion._abtest import ABTestResult, SRMResult, ab_test, srm_test
+from crmlib.promotion._did import (
+    DiDResult,
+    EventStudyResult,
+    diff_in_diff,
+    event_study,
+    plot_event_study,
+)
 from crmlib.promotion._funnel import campaign_funnel
 from crmlib.promotion._intervals import (
     lift_interval,
@@ -39,13 +49,18 @@ from crmlib.promotion._sequential import (
 
 __all__ = [
     "ABTestResult",
+    "DiDResult",
+    "EventStudyResult",
     "SRMResult",
     "ab_test",
     "campaign_funnel",
+    "diff_in_diff",
+    "event_study",
     "lift_interval",
     "minimum_detectable_effect",
     "newcombe_interval",
     "peeking_false_positive_rate",
+    "plot_event_study",
     "pooled_z_test",
     "sample_size",
     "sequential_boundaries",
