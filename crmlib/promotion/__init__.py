@@ -16,6 +16,12 @@ The public face of the lesson's module; each subject lives in a private module:
 - ``_did`` — before/after with a control: :func:`diff_in_diff` (unit means before/after or
   two-way fixed effects, standard errors clustered by unit) and :func:`event_study`
   (effects by period around the start, a joint pre-trend test, :func:`plot_event_study`);
+- ``_units`` — :func:`campaign_units`: one campaign's customers with pre-send covariates
+  (orders and spend before the send) for CUPED and uplift models;
+- ``_uplift`` — for whom: :func:`uplift_by_segment`, :func:`fit_uplift` (two-model,
+  class-transformation and transformed-outcome forest learners), :func:`qini_curve`,
+  :func:`qini_coefficient` and :func:`evaluate_uplift` (curves, coefficients and the
+  profit-maximising share with bootstrap intervals; :func:`plot_qini`);
 - ``_funnel`` — :func:`campaign_funnel`: exposure, click, conversion, revenue, cost, ROI and
   incremental ROI with intervals.
 
@@ -41,6 +47,17 @@ from crmlib.promotion._intervals import (
     wilson_interval,
 )
 from crmlib.promotion._power import minimum_detectable_effect, sample_size
+from crmlib.promotion._units import campaign_units
+from crmlib.promotion._uplift import (
+    UpliftEvaluation,
+    UpliftModel,
+    evaluate_uplift,
+    fit_uplift,
+    plot_qini,
+    qini_coefficient,
+    qini_curve,
+    uplift_by_segment,
+)
 from crmlib.promotion._sequential import (
     peeking_false_positive_rate,
     sequential_boundaries,
@@ -52,20 +69,29 @@ __all__ = [
     "DiDResult",
     "EventStudyResult",
     "SRMResult",
+    "UpliftEvaluation",
+    "UpliftModel",
     "ab_test",
     "campaign_funnel",
+    "campaign_units",
     "diff_in_diff",
+    "evaluate_uplift",
     "event_study",
+    "fit_uplift",
     "lift_interval",
     "minimum_detectable_effect",
     "newcombe_interval",
     "peeking_false_positive_rate",
     "plot_event_study",
+    "plot_qini",
     "pooled_z_test",
+    "qini_coefficient",
+    "qini_curve",
     "sample_size",
     "sequential_boundaries",
     "spend_alpha",
     "srm_test",
+    "uplift_by_segment",
     "welch_interval",
     "wilson_interval",
 ]
