@@ -67,6 +67,10 @@ ALLOWED: dict[str, dict[str, str]] = {
         "2,357": "CDNOW sample size, Fader, Hardie & Lee (2005)",
         "39": "the CDNOW calibration period of 39 weeks, Fader, Hardie & Lee (2005)",
     },
+    "05": {
+        "64,000": "the customers of Hillstrom's e-mail test (Hillstrom 2008; load_hillstrom)",
+        "22": "the day eBay switched paid search off, 22 May 2012 (Blake, Nosko & Tadelis 2015)",
+    },
 }
 
 

@@ -218,3 +218,16 @@ def test_event_study_errors():
     long["y"] = np.arange(len(long), dtype=float) ** 1.5
     with pytest.raises(DataError, match="fewer coefficients than clusters"):
         event_study(long, "y", unit="u", time="t", treated="d", start=8)
+
+
+def test_event_study_plot_draws_both_sides(stores):
+    import matplotlib.pyplot as plt
+
+    panel, truth = stores
+    es = event_study(panel, "sales", unit="store_id", time="week", treated="promoted",
+                     start=truth["start"], width="28D", log=True)
+    fig, ax = plt.subplots()
+    es.plot(ax=ax)
+    labels = ax.get_legend_handles_labels()[1]
+    assert labels == ["before the start", "from the start"]
+    plt.close(fig)

@@ -22,6 +22,8 @@ The public face of the lesson's module; each subject lives in a private module:
   class-transformation and transformed-outcome forest learners), :func:`qini_curve`,
   :func:`qini_coefficient` and :func:`evaluate_uplift` (curves, coefficients and the
   profit-maximising share with bootstrap intervals; :func:`plot_qini`);
+- ``_decision`` — :func:`campaign_decisions`: repeat, target, stop or retest each campaign,
+  with the expected incremental profit and its interval;
 - ``_funnel`` — :func:`campaign_funnel`: exposure, click, conversion, revenue, cost, ROI and
   incremental ROI with intervals.
 
@@ -31,6 +33,7 @@ Nothing here loads data or changes global state at import.
 from __future__ import annotations
 
 from crmlib.promotion._abtest import ABTestResult, SRMResult, ab_test, srm_test
+from crmlib.promotion._decision import campaign_decisions
 from crmlib.promotion._did import (
     DiDResult,
     EventStudyResult,
@@ -72,6 +75,7 @@ __all__ = [
     "UpliftEvaluation",
     "UpliftModel",
     "ab_test",
+    "campaign_decisions",
     "campaign_funnel",
     "campaign_units",
     "diff_in_diff",

@@ -92,6 +92,29 @@ class DiDResult(SummaryDisplay):
     alpha: float
     notes: tuple[str, ...] = ()
 
+    def incremental(self, treated_post_total: float, *, cells: int | None = None
+                    ) -> tuple[float, float, float]:
+        """The outcome the change added in the treated units after the start, with its interval.
+
+        With ``log=True`` the treated post-period total is ``baseline x exp(effect)``, so the
+        increment is ``total x (1 - exp(-effect))``; on the outcome's own scale it is
+        ``effect x cells`` (the number of treated unit-periods after the start).
+
+        >>> import pandas as pd
+        >>> r = diff_in_diff(pd.DataFrame({"u": [1, 1, 2, 2], "d": [1, 1, 0, 0], "p": [0, 1, 0, 1],
+        ...                                "y": [100.0, 120.0, 100.0, 100.0]}),
+        ...                  "y", unit="u", treated="d", post="p", log=True)
+        >>> round(r.incremental(120.0)[0], 6)
+        20.0
+        """
+        ends = np.array([self.estimate, self.ci_low, self.ci_high])
+        if self.log:
+            return tuple(float(v) for v in treated_post_total * -np.expm1(-ends))
+        if cells is None:
+            raise ParameterError("DiDResult.incremental: with log=False give cells= (the "
+                                 "number of treated unit-periods after the start).")
+        return tuple(float(v) for v in ends * cells)
+
     def summary(self) -> str:
         """The estimate in words, the 2 x 2 table's message, and the notes."""
         scale = "log " if self.log else ""
@@ -186,11 +209,13 @@ def plot_event_study(result: EventStudyResult, *, ax: Any = None) -> Any:
                              f"{type(result).__name__} instead.")
     ax = get_ax(ax, where="plot_event_study")
     t = result.table
-    k = t.index.to_numpy(dtype=float)
-    colours = np.where(t["pre"], "0.45", "C0")
-    ax.errorbar(k, t["estimate"], yerr=[t["estimate"] - t["ci_low"], t["ci_high"] - t["estimate"]],
-                fmt="none", ecolor=list(colours), elinewidth=1.2, capsize=2)
-    ax.scatter(k, t["estimate"], c=list(colours), zorder=3, s=18)
+    for part, colour, label in ((t[t["pre"]], "0.45", "before the start"),
+                                (t[~t["pre"]], "C0", "from the start")):
+        k = part.index.to_numpy(dtype=float)
+        ax.errorbar(k, part["estimate"], yerr=[part["estimate"] - part["ci_low"],
+                                               part["ci_high"] - part["estimate"]],
+                    fmt="o", color=colour, ecolor=colour, elinewidth=1.2, capsize=2,
+                    markersize=4, label=label)
     ax.axhline(0, color="black", linewidth=0.8)
     ax.axvline(-0.5, color="C3", linestyle="--", linewidth=1)
     ax.set_xlabel(f"periods since the start ({result.width} each)")

@@ -554,11 +554,12 @@ class UpliftEvaluation(SummaryDisplay):
                  f"outcome, cost {self.cost:g} per contact)"]
         for name, row in self.coefficients.iterrows():
             pol = self.policy.loc[name]
-            lines.append(f"  {name}: Qini coefficient {row['qini_coefficient']:.3f} "
-                         f"[{row['ci_low']:.3f}, {row['ci_high']:.3f}]; best share "
-                         f"{pol['best_share']:.0%}, expected profit {pol['profit']:,.0f} "
-                         f"[{pol['profit_low']:,.0f}, {pol['profit_high']:,.0f}] vs "
-                         f"{pol['profit_all']:,.0f} for everyone")
+            qini = (f"Qini coefficient {row['qini_coefficient']:.3f} [{row['ci_low']:.3f}, "
+                    f"{row['ci_high']:.3f}]; " if np.isfinite(row["qini_coefficient"]) else "")
+            band = (f" [{pol['profit_low']:,.0f}, {pol['profit_high']:,.0f}]"
+                    if np.isfinite(pol["profit_low"]) else "")
+            lines.append(f"  {name}: {qini}best share {pol['best_share']:.0%}, expected profit "
+                         f"{pol['profit']:,.0f}{band} vs {pol['profit_all']:,.0f} for everyone")
         return "\n".join(lines + format_notes(self.notes))
 
     def plot(self, *, kind: str = "qini", ax: Any = None) -> Any:
