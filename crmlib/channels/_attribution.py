@@ -175,26 +175,16 @@ def journey_paths(
             raise DataError(f"{where}: column {converted_col!r} must be 0/1 or True/False; got "
                             f"{format_examples(pd.unique(touches[converted_col]), 4)}.")
         conv = v == 1
-    frame = pd.DataFrame({"j": touches[journey_col].to_numpy(), "o": touches[order_col].to_numpy(),
-                          "c": touches[channel_col].astype(str).to_numpy(), "y": conv})
-    if value_col is not None:
-        val = touches[value_col].to_numpy(dtype=float, na_value=np.nan)
-        if np.isnan(val).any():
-            raise DataError(f"{where}: column {value_col!r} has missing values; a journey that "
-                            "did not convert has value 0.")
-        frame["v"] = val
-    if time_col is not None:
-        t = pd.to_datetime(touches[time_col], errors="coerce")
-        if t.isna().any():
-            raise DataError(f"{where}: column {time_col!r} has {int(t.isna().sum())} missing or "
-                            "unreadable dates; parse them first or pass time_col=None.")
-        frame["t"] = t.to_numpy()
-    frame = frame.sort_values(["j", "o"], kind="stable")
-    seen = pd.unique(frame["c"])
+    chan = touches[channel_col]
+    if isinstance(chan.dtype, pd.CategoricalDtype):
+        cat_names = [str(c) for c in chan.cat.categories]
+        raw_codes = chan.cat.codes.to_numpy()
+    else:
+        raw_codes, uniques = pd.factorize(chan.astype(str), sort=True)
+        cat_names = [str(c) for c in uniques]
+    seen = [cat_names[i] for i in np.unique(raw_codes)]
     if channels is None:
-        cat = touches[channel_col]
-        names = (list(map(str, cat.cat.categories)) if isinstance(cat.dtype, pd.CategoricalDtype)
-                 else sorted(map(str, seen)))
+        names = cat_names if isinstance(chan.dtype, pd.CategoricalDtype) else sorted(seen)
     else:
         names = [str(c) for c in channels]
         unknown = sorted(set(seen) - set(names))
@@ -203,27 +193,46 @@ def journey_paths(
                             f"channels={names}. Add them, or map them to a listed channel.")
         if len(set(names)) != len(names):
             raise ParameterError(f"{where}: channels= lists a channel twice: {names}.")
-    code_of = {c: i for i, c in enumerate(names)}
-    codes = frame["c"].map(code_of).to_numpy(dtype=np.int64)
-    jcodes, jids = pd.factorize(frame["j"], sort=False)
+    lookup = np.array([names.index(c) if c in names else -1 for c in cat_names], dtype=np.int64)
+    jcodes_raw, jids_raw = pd.factorize(touches[journey_col], sort=False)
+    order_vals = touches[order_col].to_numpy()
+    perm = np.lexsort((order_vals, jcodes_raw))
+    codes = lookup[raw_codes[perm]]
+    jcodes = jcodes_raw[perm]
+    jids = jids_raw
+    frame = {"y": conv[perm]}
+    if value_col is not None:
+        val = touches[value_col].to_numpy(dtype=float, na_value=np.nan)
+        if np.isnan(val).any():
+            raise DataError(f"{where}: column {value_col!r} has missing values; a journey that "
+                            "did not convert has value 0.")
+        frame["v"] = val[perm]
+    if time_col is not None:
+        t = pd.to_datetime(touches[time_col], errors="coerce")
+        if t.isna().any():
+            raise DataError(f"{where}: column {time_col!r} has {int(t.isna().sum())} missing or "
+                            "unreadable dates; parse them first or pass time_col=None.")
+        frame["t"] = t.to_numpy()[perm]
     change = np.r_[True, jcodes[1:] != jcodes[:-1]]
     starts = np.r_[np.flatnonzero(change), len(codes)]
+    # journeys in order of first appearance after sorting by journey code
+    jids = np.asarray(jids)[jcodes[starts[:-1]]]
     # journey-level outcome: any row converted; value: the largest row value
     ends = starts[1:]
-    converted = np.logical_or.reduceat(frame["y"].to_numpy(), starts[:-1])
-    value = (np.maximum.reduceat(frame["v"].to_numpy(), starts[:-1]) if value_col is not None
+    converted = np.logical_or.reduceat(frame["y"], starts[:-1])
+    value = (np.maximum.reduceat(frame["v"], starts[:-1]) if value_col is not None
              else converted.astype(float))
     value = np.where(converted, value, 0.0)
     days = None
     if time_col is not None:
-        tt = frame["t"].to_numpy(dtype="datetime64[ns]")
+        tt = frame["t"].astype("datetime64[ns]")
         last = np.repeat(tt[ends - 1], np.diff(starts))
         days = (last - tt).astype("timedelta64[s]").astype(float) / 86400.0
         if (days < 0).any():
             raise DataError(f"{where}: touch dates go backwards within a journey (by "
                             f"{order_col!r}); check the order column or the dates.")
     return JourneyPaths(channels=tuple(names), codes=codes, starts=starts, converted=converted,
-                        value=value, days_before_end=days, journey_ids=np.asarray(jids))
+                        value=value, days_before_end=days, journey_ids=jids)
 
 
 def _check_paths(paths: Any, where: str) -> JourneyPaths:
@@ -328,6 +337,8 @@ def _state_space(paths: JourneyPaths, order: int):
     """
     n_ch = len(paths.channels)
     journey_of = np.repeat(np.arange(paths.n_journeys), paths.lengths)
+    if order == 1:  # the state is the channel itself
+        return (paths.codes, [(c,) for c in paths.channels], np.arange(n_ch), journey_of)
     pos = np.arange(len(paths.codes)) - paths.starts[:-1][journey_of]
     # encode the last `order` channels as a base-(n_ch + 1) number (0 = before the start)
     key = np.zeros(len(paths.codes), dtype=np.int64)
@@ -360,8 +371,8 @@ def _transition_counts(paths, state, n_states, journey_of, weight):
     nxt[last] = False
     src, dst = state[nxt], state[np.flatnonzero(nxt) + 1]
     wt = wj[journey_of[nxt]]
-    trans = np.zeros((n_states, n_states))
-    np.add.at(trans, (src, dst), wt)
+    trans = np.bincount(src * n_states + dst, weights=wt,
+                        minlength=n_states * n_states).reshape(n_states, n_states)
     conv = np.bincount(state[last], weights=wj * paths.converted, minlength=n_states)
     null = np.bincount(state[last], weights=wj * ~paths.converted, minlength=n_states)
     return start, trans, conv, null
