@@ -162,3 +162,19 @@ def test_bad_input_messages():
                                      "units": [-1]}))
     with pytest.raises(DataError, match="2 estimates but 1"):
         mk.lifecycle_check(pd.Series(["growth", "growth"]), pd.Series(["growth"]))
+
+
+def test_panel_sales_refuses_missing_product_ids_and_dates():
+    import pandas as pd
+
+    from crmlib.exceptions import DataError
+    from crmlib.market import panel_sales
+
+    p = pd.DataFrame({"product_id": ["P1", None, "P2"], "units": [1, 2, 5],
+                      "month": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-07-01"])})
+    with pytest.raises(DataError, match="column 'product_id' of sales has 1 missing value"):
+        panel_sales(p)
+    p = p.assign(product_id=["P1", "P1", "P2"], month=[pd.Timestamp("2024-01-01"), pd.NaT,
+                                                       pd.Timestamp("2024-07-01")])
+    with pytest.raises(DataError, match="column 'month' of sales has 1 missing value"):
+        panel_sales(p)

@@ -107,6 +107,9 @@ def panel_sales(
     check_frame(panel, "panel", where=where, columns=[date, product, value])
     check_values(panel, [value], where=where, what="sales",
                  fix="Sales must be counts or amounts >= 0, zeros for no sales.")
+    check_values(panel, [product, date], where=where, what="sales",
+                 fix="A row without its product or date cannot be placed in the table: set "
+                     "those rows aside (and count them) or repair the ids first.")
     if not pd.api.types.is_datetime64_any_dtype(panel[date]):
         raise DataError(f"{where}: column {date!r} must be dates; got dtype {panel[date].dtype}. "
                         f"Parse it with pd.to_datetime first.")
