@@ -8,13 +8,18 @@ The public face of the lesson's module; each subject lives in a private module:
   solved exactly), :func:`chain_removal_effects` (the same for a chain given by its
   probabilities), :func:`shapley_attribution` (exact Shapley values) and
   :func:`attribution_intervals` (bootstrap intervals of the shares), and
-  :func:`simulate_journeys` (journeys drawn from a known chain).
+  :func:`simulate_journeys` (journeys drawn from a known chain);
+- ``_budget`` — the budget optimiser: :func:`hill_response` (the steady-state response curve
+  of an adstock + Hill channel) and :func:`optimise_budget` (a fixed weekly total or the
+  largest total at a target ROAS, per-channel bounds, locked channels, the binding
+  constraints and the shadow price of the budget).
 
 Nothing here loads data or changes global state at import.
 """
 
 from __future__ import annotations
 
+from crmlib.channels._budget import BudgetResult, hill_response, optimise_budget
 from crmlib.channels._attribution import (
     JourneyPaths,
     MarkovAttribution,
@@ -28,12 +33,15 @@ from crmlib.channels._attribution import (
 )
 
 __all__ = [
+    "BudgetResult",
     "JourneyPaths",
     "MarkovAttribution",
     "attribution_intervals",
     "chain_removal_effects",
+    "hill_response",
     "journey_paths",
     "markov_attribution",
+    "optimise_budget",
     "rule_attribution",
     "shapley_attribution",
     "simulate_journeys",
