@@ -9,6 +9,11 @@ The public face of the lesson's module; each subject lives in a private module:
   probabilities), :func:`shapley_attribution` (exact Shapley values) and
   :func:`attribution_intervals` (bootstrap intervals of the shares), and
   :func:`simulate_journeys` (journeys drawn from a known chain);
+- ``_pnl`` — sales-channel economics through the user's engine: :func:`channel_pnl`
+  (revenue, cost of goods, gross margin, channel costs, contribution, CAC and ROAS per
+  channel or channel x region), :func:`channel_overlap` (single- and multi-channel
+  customers and the pairwise overlap) and :func:`price_dispersion` (the same products'
+  prices across channels: channel conflict on price);
 - ``_budget`` — the budget optimiser: :func:`hill_response` (the steady-state response curve
   of an adstock + Hill channel) and :func:`optimise_budget` (a fixed weekly total or the
   largest total at a target ROAS, per-channel bounds, locked channels, the binding
@@ -20,6 +25,7 @@ Nothing here loads data or changes global state at import.
 from __future__ import annotations
 
 from crmlib.channels._budget import BudgetResult, hill_response, optimise_budget
+from crmlib.channels._pnl import channel_overlap, channel_pnl, price_dispersion
 from crmlib.channels._attribution import (
     JourneyPaths,
     MarkovAttribution,
@@ -38,10 +44,13 @@ __all__ = [
     "MarkovAttribution",
     "attribution_intervals",
     "chain_removal_effects",
+    "channel_overlap",
+    "channel_pnl",
     "hill_response",
     "journey_paths",
     "markov_attribution",
     "optimise_budget",
+    "price_dispersion",
     "rule_attribution",
     "shapley_attribution",
     "simulate_journeys",
