@@ -23,6 +23,7 @@ __all__ = [
     "check_real",
     "check_values",
     "format_examples",
+    "numeric_outcome",
     "parse_date",
 ]
 
@@ -339,3 +340,34 @@ def check_values(
                     f"{where}: column {col!r} of {what} has {count} {kind} "
                     f"value{'s' if count != 1 else ''} (rows {shown}{examples}). {advice}"
                 )
+
+
+def numeric_outcome(frame: Any, col: str, *, where: str, fix: str, allow_bool: bool = False,
+                    rule: str = "numeric") -> Any:
+    """The outcome column ``col`` of a pandas frame as a float array, finite everywhere.
+
+    A non-numeric column (bool too, unless ``allow_bool``) or a missing or infinite value is
+    refused with the column, the count, example rows and ``fix``.
+
+    >>> import numpy as np, pandas as pd
+    >>> numeric_outcome(pd.DataFrame({"y": [1, 2]}), "y", where="demo", fix="Drop them.").tolist()
+    [1.0, 2.0]
+    >>> numeric_outcome(pd.DataFrame({"y": [1.0, np.nan]}), "y", where="demo", fix="Drop them.")
+    Traceback (most recent call last):
+    ...
+    crmlib.exceptions.DataError: demo: the outcome 'y' has 1 missing or infinite values (rows 1). Drop them.
+    """
+    import numpy as np
+    import pandas as pd
+
+    s = frame[col]
+    is_bool = pd.api.types.is_bool_dtype(s)
+    if not (pd.api.types.is_numeric_dtype(s) or (allow_bool and is_bool)) or (is_bool and not allow_bool):
+        raise DataError(f"{where}: the outcome {col!r} must be {rule}; got dtype {s.dtype} "
+                        f"(e.g. {format_examples(s.head(3))}). Convert it first.")
+    y = s.to_numpy(dtype=float, na_value=np.nan)
+    bad = ~np.isfinite(y)
+    if bad.any():
+        raise DataError(f"{where}: the outcome {col!r} has {int(bad.sum())} missing or infinite "
+                        f"values (rows {format_examples(frame.index[bad])}). {fix}")
+    return y

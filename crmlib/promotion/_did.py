@@ -35,7 +35,7 @@ import pandas as pd
 from scipy import stats
 
 from crmlib._results import SummaryDisplay, format_notes
-from crmlib._validation import check_frame, check_real, format_examples, parse_date
+from crmlib._validation import check_frame, check_real, format_examples, numeric_outcome, parse_date
 from crmlib.exceptions import DataError, ParameterError
 
 __all__ = ["DiDResult", "EventStudyResult", "diff_in_diff", "event_study", "plot_event_study"]
@@ -245,16 +245,9 @@ def _flag(frame: pd.DataFrame, col: str, where: str) -> np.ndarray:
 
 
 def _outcome(frame: pd.DataFrame, col: str, log: bool, where: str) -> np.ndarray:
-    s = frame[col]
-    if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
-        raise DataError(f"{where}: the outcome {col!r} must be numeric; got dtype {s.dtype} "
-                        f"(e.g. {format_examples(s.head(3))}). Convert it first.")
-    y = s.to_numpy(dtype=float, na_value=np.nan)
-    bad = ~np.isfinite(y)
-    if bad.any():
-        raise DataError(f"{where}: the outcome {col!r} has {int(bad.sum())} missing or infinite "
-                        f"values (rows {format_examples(frame.index[bad])}). A missing day is "
-                        "not a zero: drop the rows (and say how many) or fill known zeros.")
+    y = numeric_outcome(frame, col, where=where,
+                        fix="A missing day is not a zero: drop the rows (and say how many) or "
+                            "fill known zeros.")
     if log:
         low = y <= 0
         if low.any():

@@ -36,7 +36,14 @@ import numpy as np
 import pandas as pd
 
 from crmlib._results import SummaryDisplay, format_notes
-from crmlib._validation import check_choice, check_frame, check_int, check_real, format_examples
+from crmlib._validation import (
+    check_choice,
+    check_frame,
+    check_int,
+    check_real,
+    format_examples,
+    numeric_outcome,
+)
 from crmlib.exceptions import DataError, ParameterError
 from crmlib.promotion._intervals import newcombe_interval, welch_interval
 
@@ -96,16 +103,9 @@ def _treatment(frame: pd.DataFrame, col: str, treated: Any, control: Any, where:
 
 
 def _outcome(frame: pd.DataFrame, col: str, where: str) -> tuple[np.ndarray, bool]:
-    s = frame[col]
-    if not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)):
-        raise DataError(f"{where}: the outcome {col!r} must be numeric or 0/1; got dtype "
-                        f"{s.dtype} (e.g. {format_examples(s.head(3))}).")
-    y = s.to_numpy(dtype=float, na_value=np.nan)
-    bad = ~np.isfinite(y)
-    if bad.any():
-        raise DataError(f"{where}: the outcome {col!r} has {int(bad.sum())} missing or infinite "
-                        f"values (rows {format_examples(frame.index[bad])}). A customer without "
-                        "an outcome is not a zero: fill it only if it truly is one.")
+    y = numeric_outcome(frame, col, where=where, allow_bool=True, rule="numeric or 0/1",
+                        fix="A customer without an outcome is not a zero: fill it only if it "
+                            "truly is one.")
     return y, bool(np.isin(y, (0.0, 1.0)).all())
 
 
@@ -633,7 +633,7 @@ def evaluate_uplift(
     curves, coefs, policy = [], {}, {}
     notes: list[str] = []
     for name, sc in scores.items():
-        y_, w_, s = _arrays(y, w, sc, where)
+        _, _, s = _arrays(y, w, sc, where)
         order, last = _order(s)
         pts = _points(y, w, order, last)
         frame = {"model": name, "share": grid}
