@@ -14,6 +14,13 @@ The public face of the lesson's module; each subject lives in a private module:
   channel or channel x region), :func:`channel_overlap` (single- and multi-channel
   customers and the pairwise overlap) and :func:`price_dispersion` (the same products'
   prices across channels: channel conflict on price);
+- ``_mmm`` — the marketing-mix model: :func:`fit_mmm` (geometric or Weibull adstock, Hill or
+  logistic saturation, trend, seasonality, events and controls; variable projection with
+  weak priors, lift-test calibration, a block bootstrap, diagnostics, response curves) and
+  the transforms :func:`adstock` and :func:`saturation`;
+- ``_recovery`` — :func:`mmm_recovery`: the media model fitted on seeded draws of the
+  default media process, with the bias, error and interval coverage per parameter, beside
+  the oracle that knows the true curves;
 - ``_budget`` — the budget optimiser: :func:`hill_response` (the steady-state response curve
   of an adstock + Hill channel) and :func:`optimise_budget` (a fixed weekly total or the
   largest total at a target ROAS, per-channel bounds, locked channels, the binding
@@ -25,6 +32,8 @@ Nothing here loads data or changes global state at import.
 from __future__ import annotations
 
 from crmlib.channels._budget import BudgetResult, hill_response, optimise_budget
+from crmlib.channels._mmm import MMMResult, adstock, fit_mmm, saturation
+from crmlib.channels._recovery import RecoveryResult, mmm_recovery
 from crmlib.channels._pnl import channel_overlap, channel_pnl, price_dispersion
 from crmlib.channels._attribution import (
     JourneyPaths,
@@ -41,17 +50,23 @@ from crmlib.channels._attribution import (
 __all__ = [
     "BudgetResult",
     "JourneyPaths",
+    "MMMResult",
     "MarkovAttribution",
+    "RecoveryResult",
+    "adstock",
     "attribution_intervals",
     "chain_removal_effects",
     "channel_overlap",
     "channel_pnl",
     "hill_response",
     "journey_paths",
+    "fit_mmm",
     "markov_attribution",
+    "mmm_recovery",
     "optimise_budget",
     "price_dispersion",
     "rule_attribution",
+    "saturation",
     "shapley_attribution",
     "simulate_journeys",
 ]

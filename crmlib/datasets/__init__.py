@@ -21,6 +21,7 @@ from crmlib.datasets._generator import (
     truth_frame,
     write_default,
 )
+from crmlib.datasets._gen_marketing import simulate_lift_tests, simulate_media
 from crmlib.datasets._messy import MESSY_COLUMNS, messy_export
 from crmlib.datasets._health import HEALTH_RULES, HealthCheck, health_check
 from crmlib.datasets._loaders import Reconciliation, TransactionData, read_transactions
@@ -68,6 +69,8 @@ __all__ = [
     "load_truth",
     "messy_export",
     "read_transactions",
+    "simulate_lift_tests",
+    "simulate_media",
     "truth_frame",
     "write_default",
 ]

@@ -35,7 +35,7 @@ from crmlib._validation import check_columns, format_examples
 from crmlib.datasets._constants import CATEGORIES, MEDIA_CHANNELS, REGIONS
 from crmlib.exceptions import DataError, ParameterError
 
-__all__ = ["DESCRIPTIONS", "SCHEMAS", "make_marketing_tables"]
+__all__ = ["DESCRIPTIONS", "SCHEMAS", "make_marketing_tables", "simulate_lift_tests", "simulate_media"]
 
 # --------------------------------------------------------------------------------------------
 # Fixed facts and parameters
@@ -1342,3 +1342,105 @@ def make_marketing_tables(
         "market": t_market,
     }
     return tables, _plain(truth)
+
+
+def simulate_media(seed: int, sales: pd.DataFrame | None = None, *, noise_sd: float = _SALES_NOISE_SD
+                   ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """A fresh draw of the default data's media process, for recovery studies of a media model.
+
+    The weeks, festivals, price index and competitor promotions are those of ``sales`` (the
+    default ``weekly_sales``), so the baseline is the default one; the spend plans (same rules
+    as ``media_spend``) and the sales noise are new draws from ``seed``.  The channels keep
+    their decay, half-saturation, shape and ROI; each beta is set so the channel's ROI over
+    the draw equals its ROI of the default data, as the generator does.
+
+    Returns ``(sales, media, truth)``: the weekly sales with the new ``revenue`` (and
+    ``orders`` at the average order value), the long spend table, and a truth dict shaped
+    like ``ground_truth["media"]`` (``channels`` and ``weekly_baseline``; ``noise_sd``).
+
+    >>> sales, media, truth = simulate_media(3)
+    >>> len(sales), len(media), round(truth["channels"]["search"]["roi"], 6)
+    (156, 780, 3.2)
+    """
+    if sales is None:
+        from crmlib.datasets._generator import load_default
+
+        sales = load_default(tables=["weekly_sales"]).weekly_sales
+    if not (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool)):
+        raise ParameterError(f"The 'seed' parameter of simulate_media must be an integer. Got {seed!r} instead.")
+    if not (isinstance(noise_sd, (int, float)) and np.isfinite(noise_sd) and noise_sd >= 0):
+        raise ParameterError(
+            f"The 'noise_sd' parameter of simulate_media must be a number >= 0 (yuan per week). Got {noise_sd!r} instead.")
+    rng = np.random.default_rng(seed)
+    r_media, r_noise = (np.random.default_rng(int(x)) for x in rng.integers(0, 2**63 - 1, size=2, dtype=np.int64))
+    weeks = pd.DatetimeIndex(pd.to_datetime(sales["week"]))
+    events = sales["event"].astype(str).to_numpy()
+    week_index = np.arange(len(weeks))
+    b = _BASELINE
+    event_dummies = np.column_stack([events == e for e in EVENTS]).astype(float)
+    baseline = (
+        b["level"]
+        + b["trend_per_week"] * week_index
+        + _fourier(week_index) @ np.array(b["fourier"])
+        + event_dummies @ np.array(b["events"])
+        + b["price_index"] * (sales["avg_price_index"].to_numpy(dtype=float) - 1)
+        + b["competitor_promo"] * sales["competitor_promo"].to_numpy(dtype=float)
+    )
+    media = _media_spend(r_media, weeks, events)
+    channels = {}
+    contributions = np.zeros(len(weeks))
+    for ch in MEDIA_CHANNELS:
+        p = _MEDIA_PARAMS[ch]
+        x = media.loc[media["channel"] == ch, "spend"].to_numpy(dtype=float)
+        saturation = _hill(_geometric_adstock(x, p["decay"]), p["half_saturation"], p["shape"])
+        beta = p["roi"] * x.sum() / saturation.sum()
+        contribution = beta * saturation
+        contributions += contribution
+        channels[ch] = {
+            "decay": p["decay"], "half_saturation": p["half_saturation"], "shape": p["shape"],
+            "beta": float(beta), "roi": float(contribution.sum() / x.sum()),
+            "total_spend": float(x.sum()), "incremental_revenue": float(contribution.sum()),
+            "weekly_contribution": contribution,
+        }
+    revenue = np.rint(baseline + contributions + r_noise.normal(0, noise_sd, len(weeks))).astype(np.int64)
+    out = sales.copy()
+    out["revenue"] = revenue
+    out["orders"] = np.rint(revenue / _AOV[0]).astype(np.int64)
+    truth = {"channels": channels, "weekly_baseline": baseline, "noise_sd": float(noise_sd)}
+    return out, media.reset_index(drop=True), truth
+
+
+def simulate_lift_tests(truth: Mapping, weeks: pd.Series, channels: tuple[str, ...] | list[str], *,
+                        last_weeks: int = 8, rel_se: float = 0.10, seed: int = 0) -> pd.DataFrame:
+    """Lift tests a team could have run in the world of ``truth`` (``ground_truth["media"]``).
+
+    Each test measures one channel's incremental revenue over the last ``last_weeks`` weeks
+    (a geo hold-out, say): the true contribution over those weeks plus a normal error whose
+    SD is ``rel_se`` of it, reported as ``se``.  Columns: ``channel``, ``start``, ``end``,
+    ``incremental_revenue``, ``se``, ``true_incremental_revenue``.
+
+    >>> from crmlib.datasets import load_default, load_truth
+    >>> w = load_default(tables=["weekly_sales"]).weekly_sales["week"]
+    >>> t = simulate_lift_tests(load_truth()["media"], w, ["search"])
+    >>> t[["channel", "start", "end"]].astype(str).values.tolist()
+    [['search', '2025-11-03', '2025-12-22']]
+    """
+    w = pd.DatetimeIndex(pd.to_datetime(weeks))
+    if not (isinstance(last_weeks, (int, np.integer)) and 1 <= last_weeks <= len(w)):
+        raise ParameterError(f"The 'last_weeks' parameter of simulate_lift_tests must be an int in [1, {len(w)}]. "
+                             f"Got {last_weeks!r} instead.")
+    if not (isinstance(rel_se, (int, float)) and 0 < rel_se < 10):
+        raise ParameterError(f"The 'rel_se' parameter of simulate_lift_tests must be a number in (0, 10). Got {rel_se!r}.")
+    rng = np.random.default_rng(seed)
+    rows = []
+    for ch in channels:
+        if ch not in truth["channels"]:
+            raise ParameterError(f"simulate_lift_tests: channel {ch!r} is not in the truth "
+                                 f"(channels: {sorted(truth['channels'])}).")
+        contribution = np.asarray(truth["channels"][ch]["weekly_contribution"], dtype=float)
+        true = float(contribution[-last_weeks:].sum())
+        se = rel_se * true
+        rows.append({"channel": ch, "start": w[-last_weeks], "end": w[-1],
+                     "incremental_revenue": true + float(rng.normal(0, se)), "se": se,
+                     "true_incremental_revenue": true})
+    return pd.DataFrame(rows)
