@@ -46,7 +46,14 @@ $(PEERS)/.installed: benchmarks/requirements-peers.txt
 	$(PEERS)/bin/python -m pip install --quiet -r benchmarks/requirements-peers.txt
 	touch $@
 
-bench: $(STAMP) $(PEERS)/.installed
+PYMC := benchmarks/_work/venv-pymc
+
+$(PYMC)/.installed: benchmarks/requirements-pymc.txt
+	test -x $(PYMC)/bin/python || $(PYTHON) -m venv $(PYMC)
+	$(PYMC)/bin/python -m pip install --quiet -r benchmarks/requirements-pymc.txt
+	touch $@
+
+bench: $(STAMP) $(PEERS)/.installed $(PYMC)/.installed
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean-reports:

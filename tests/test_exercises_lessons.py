@@ -1,4 +1,4 @@
-"""The exercises of lessons 01, 04 and 05: each worked solution passes its check, a typical
+"""The exercises of lessons 01, 04, 05 and 06: each worked solution passes its check, a typical
 wrong answer fails with a hint, the usual slips are named "close", and each quiz has exactly
 one right letter per question.  (Lessons 00, 02 and 03 are covered by tests/test_exercises.py.)
 """
@@ -15,6 +15,7 @@ TABLES = {
     "01": ["market", "competitors", "orders", "order_lines", "products", "customers"],
     "04": ["products", "price_panel", "pricing_survey", "conjoint"],
     "05": ["campaigns", "customers", "orders", "store_weekly_sales"],
+    "06": ["orders", "order_lines", "products", "journeys", "weekly_sales", "media_spend"],
 }
 CHECKABLE = [(lesson, e.id) for lesson in TABLES for e in lesson_exercises(lesson) if e.checkable]
 
@@ -107,3 +108,18 @@ def test_lesson_05_slips_are_close(solved, data):
 
 def test_the_purchasers_only_trap_is_an_open_exercise():
     assert not ex.exercise("05.5").checkable
+
+
+def test_lesson_06_slips_are_close(solved, data):
+    _rounding_slips_are_close(["06.1", "06.2", "06.3", "06.4"], solved, data["06"])
+    # a share instead of a percentage: the units slip is named
+    assert ex.check("06.1", solved["06.1"] / 100, data=data["06"]).status == "close"
+    # the removal effect is not the share of credit
+    import crmlib.channels as ch
+
+    share = ch.markov_attribution(ch.journey_paths(data["06"].journeys)).table.loc["email", "share"]
+    assert ex.check("06.2", round(float(share), 3), data=data["06"]).status == "wrong"
+
+
+def test_the_budget_question_is_an_open_exercise():
+    assert not ex.exercise("06.5").checkable

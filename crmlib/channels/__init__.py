@@ -24,14 +24,15 @@ The public face of the lesson's module; each subject lives in a private module:
 - ``_budget`` — the budget optimiser: :func:`hill_response` (the steady-state response curve
   of an adstock + Hill channel) and :func:`optimise_budget` (a fixed weekly total or the
   largest total at a target ROAS, per-channel bounds, locked channels, the binding
-  constraints and the shadow price of the budget).
+  constraints and the shadow price of the budget), and :func:`budget_plan` (the decision
+  table: spend, expected revenue and ROAS with the media model's bootstrap intervals).
 
 Nothing here loads data or changes global state at import.
 """
 
 from __future__ import annotations
 
-from crmlib.channels._budget import BudgetResult, hill_response, optimise_budget
+from crmlib.channels._budget import BudgetResult, budget_plan, hill_response, optimise_budget
 from crmlib.channels._mmm import MMMResult, adstock, fit_mmm, saturation
 from crmlib.channels._recovery import RecoveryResult, mmm_recovery
 from crmlib.channels._pnl import channel_overlap, channel_pnl, price_dispersion
@@ -55,6 +56,7 @@ __all__ = [
     "RecoveryResult",
     "adstock",
     "attribution_intervals",
+    "budget_plan",
     "chain_removal_effects",
     "channel_overlap",
     "channel_pnl",

@@ -27,10 +27,10 @@ import pandas as pd
 from scipy import optimize
 
 from crmlib._results import SummaryDisplay, format_notes
-from crmlib._validation import check_real, format_examples
+from crmlib._validation import check_int, check_real, format_examples
 from crmlib.exceptions import DataError, ParameterError
 
-__all__ = ["BudgetResult", "hill_response", "optimise_budget"]
+__all__ = ["BudgetResult", "budget_plan", "hill_response", "optimise_budget"]
 
 Curve = Callable[[np.ndarray], np.ndarray]
 
@@ -103,27 +103,35 @@ def _marginal(curve: Curve, s: float) -> float:
 
 
 def _allocate(curves, names, free, lo, hi, fixed, budget, starts) -> np.ndarray:
-    """Maximise the response of the free channels under sum = budget and bounds (SLSQP)."""
+    """Maximise the response of the free channels under sum = budget and bounds (SLSQP).
+
+    The search runs on spend in units of the budget and on the response in units of the
+    starting response, so SLSQP's tolerances mean the same whatever the currency scale.
+    """
     idx = np.flatnonzero(free)
-    lo_f, hi_f = lo[idx], hi[idx]
+    unit = max(budget, 1e-12)
+    lo_f, hi_f = lo[idx] / unit, hi[idx] / unit
 
-    def value(x):
-        return -sum(float(curves[names[i]](np.array([v]))[0]) for i, v in zip(idx, x, strict=True))
+    def total(x):
+        return sum(float(curves[names[i]](np.array([v * unit]))[0]) for i, v in zip(idx, x, strict=True))
 
-    def grad(x):
-        return -np.array([_marginal(curves[names[i]], v) for i, v in zip(idx, x, strict=True)])
-
-    cons = {"type": "eq", "fun": lambda x: x.sum() - budget, "jac": lambda x: np.ones_like(x)}
+    cons = {"type": "eq", "fun": lambda x: x.sum() - 1.0, "jac": lambda x: np.ones_like(x)}
     best, best_val = None, np.inf
     for x0 in starts:
-        x0 = np.clip(x0[idx], lo_f, hi_f)
+        x0 = np.clip(x0[idx] / unit, lo_f, hi_f)
         if x0.sum() > 0:
-            x0 = np.clip(x0 * budget / x0.sum(), lo_f, hi_f)
-        res = optimize.minimize(value, x0, jac=grad, method="SLSQP", constraints=[cons],
-                                bounds=list(zip(lo_f, hi_f, strict=True)),
-                                options={"maxiter": 500, "ftol": 1e-12})
-        if res.success and res.fun < best_val:
-            best, best_val = res.x, res.fun
+            x0 = np.clip(x0 / x0.sum(), lo_f, hi_f)
+        scale = max(abs(total(x0)), 1e-12)
+        res = optimize.minimize(
+            lambda x, scale=scale: -total(x) / scale, x0,
+            jac=lambda x, scale=scale: -np.array([_marginal(curves[names[i]], v * unit) * unit / scale
+                                                  for i, v in zip(idx, x, strict=True)]),
+            method="SLSQP", constraints=[cons], bounds=list(zip(lo_f, hi_f, strict=True)),
+            options={"maxiter": 500, "ftol": 1e-12})
+        value = -total(res.x)
+        feasible = abs(res.x.sum() - 1.0) < 1e-6 and np.all(res.x >= lo_f - 1e-9) and np.all(res.x <= hi_f + 1e-9)
+        if (res.success or feasible) and value < best_val:
+            best, best_val = res.x * unit, value
     if best is None:
         raise DataError("optimise_budget: the optimiser did not converge from any start; check "
                         "that the response curves are finite and increasing.")
@@ -308,3 +316,64 @@ def optimise_budget(
     return BudgetResult(table=table, shadow_price=shadow, total=float(x.sum()),
                         roas=float(r_opt.sum() / x.sum()) if x.sum() > 0 else float("nan"),
                         mode=mode, notes=tuple(notes))
+
+
+def budget_plan(model: Any, budget: BudgetResult, *, weeks: int = 13, ci: float | None = None) -> pd.DataFrame:
+    """The decision table of a budget: spend, expected revenue and ROAS over ``weeks`` weeks,
+    with intervals from the media model's bootstrap resamples.
+
+    ``model`` is a fitted :class:`crmlib.channels.MMMResult` (anything with ``response(channel,
+    spend, draw=...)``, ``draws`` and ``ci``); ``budget`` the :func:`optimise_budget` result
+    built on its curves.  Each resample's curves are evaluated at the optimised and at the
+    current weekly spend, so the intervals carry the model's uncertainty about the response
+    (not the week-to-week noise of sales).  Columns per channel and a ``'total'`` row:
+    ``weekly_spend``, ``spend`` (over the period), ``revenue`` with ``revenue_low``/``_high``,
+    ``roas`` with ``roas_low``/``_high``, ``revenue_change`` against the current split with
+    its interval, and ``binding``.  "Revenue" is what the model attributes to media: the
+    baseline is not in it.
+    """
+    check_int(weeks, "weeks", where="budget_plan", low=1, high=520)
+    level = model.ci if ci is None else check_real(ci, "ci", where="budget_plan", low=0.5, high=0.999)
+    q = ((1 - level) / 2, (1 + level) / 2)
+    t = budget.table.drop(index="total")
+    names = list(t.index)
+    draws = list(model.draws)
+    if not draws:
+        raise DataError("budget_plan: the media model has no bootstrap resamples (fit with n_boot > 0), "
+                        "so the plan can have no intervals.")
+
+    def resp(spend, draw):
+        return np.array([float(model.response(c, np.array([spend[c]]), draw=draw)[0]) for c in names])
+
+    opt, cur = t["optimised"].to_dict(), t["current"].to_dict()
+    r_opt = np.array([resp(opt, d) for d in draws]) * weeks  # draws x channels
+    r_cur = np.array([resp(cur, d) for d in draws]) * weeks
+    point = resp(opt, None) * weeks
+    point_cur = resp(cur, None) * weeks
+    spend = t["optimised"].to_numpy() * weeks
+
+    def band(a):
+        return np.quantile(a, q[0], axis=0), np.quantile(a, q[1], axis=0)
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        roas_draws = r_opt / spend
+        rl, rh = band(r_opt)
+        ol, oh = band(roas_draws)
+        dl, dh = band(r_opt - r_cur)
+        table = pd.DataFrame({
+            "weekly_spend": t["optimised"].to_numpy(), "spend": spend,
+            "revenue": point, "revenue_low": rl, "revenue_high": rh,
+            "roas": np.where(spend > 0, point / spend, np.nan), "roas_low": ol, "roas_high": oh,
+            "revenue_change": point - point_cur, "revenue_change_low": dl, "revenue_change_high": dh,
+            "binding": t["binding"].to_numpy()}, index=pd.Index(names, name="channel"))
+    tot_opt, tot_cur = r_opt.sum(axis=1), r_cur.sum(axis=1)
+    total_spend = spend.sum()
+    table.loc["total"] = pd.Series({
+        "weekly_spend": t["optimised"].sum(), "spend": total_spend,
+        "revenue": point.sum(), "revenue_low": np.quantile(tot_opt, q[0]), "revenue_high": np.quantile(tot_opt, q[1]),
+        "roas": point.sum() / total_spend, "roas_low": np.quantile(tot_opt, q[0]) / total_spend,
+        "roas_high": np.quantile(tot_opt, q[1]) / total_spend,
+        "revenue_change": point.sum() - point_cur.sum(),
+        "revenue_change_low": np.quantile(tot_opt - tot_cur, q[0]),
+        "revenue_change_high": np.quantile(tot_opt - tot_cur, q[1]), "binding": ""})
+    return table

@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import optimize
+from scipy import optimize, special
 
 from crmlib._results import SummaryDisplay, format_notes
 from crmlib._validation import check_choice, check_columns, check_int, check_real, format_examples
@@ -52,7 +52,7 @@ _MAX_DECAY = 0.95
 _PRIOR_DECAY = (0.3, 0.2)
 _PRIOR_LOG_K = 0.5  # sd of log(K / typical adstock)
 _PRIOR_LOG_SHAPE = 0.4  # sd of log(shape)
-_WEEKS_PER_PARAMETER = 5.0
+_WEEKS_PER_PARAMETER = 3.0
 
 
 # ---- the transforms -------------------------------------------------------------------------
@@ -114,8 +114,8 @@ def saturation(level: np.ndarray, kind: str = "hill", *, half_saturation: float 
     """
     a = np.maximum(np.asarray(level, dtype=float), 0.0)
     if kind == "hill":
-        r = np.exp(shape * (np.log(np.maximum(a, 1e-300)) - math.log(half_saturation)))
-        return np.where(a > 0, r / (1 + r), 0.0)
+        with np.errstate(divide="ignore"):
+            return np.where(a > 0, special.expit(shape * (np.log(a) - math.log(half_saturation))), 0.0)
     if kind == "logistic":
         return np.tanh(a / (2 * half_saturation))
     raise ParameterError(f"The 'kind' parameter of saturation must be one of {list(SATURATIONS)}. Got {kind!r} instead.")
@@ -372,7 +372,7 @@ class _Problem:
 
     @property
     def n_theta(self) -> int:
-        return 3 * len(self.names) if self.adstock == "weibull" or self.saturation == "hill" else 2 * len(self.names)
+        return len(self.names) * ((1 if self.adstock == "geometric" else 2) + (2 if self.saturation == "hill" else 1))
 
     def unpack(self, theta: np.ndarray) -> list[dict]:
         out = []
@@ -384,7 +384,6 @@ class _Problem:
                 k += 1
             else:
                 p["lag_shape"], p["lag_scale"] = float(np.exp(theta[k])), float(np.exp(theta[k + 1]))
-                p["decay"] = 0.0
                 k += 2
             p["half_saturation"] = float(self.typical[c] * np.exp(theta[k]))
             k += 1
@@ -583,6 +582,13 @@ def fit_mmm(
         raise DataError(f"{where}: sales has repeated weeks, e.g. "
                         f"{format_examples(s.loc[s[week_col].duplicated(), week_col].dt.date)}. One row per week.")
     s = s.sort_values(week_col).reset_index(drop=True)
+    steps = s[week_col].diff().dropna()
+    if len(steps) and (steps != steps.mode().iloc[0]).any():
+        gap = s[week_col][1:][(steps != steps.mode().iloc[0]).to_numpy()]
+        raise DataError(
+            f"{where}: the weeks of sales are not evenly spaced (every {steps.mode().iloc[0].days} days): the step "
+            f"before {format_examples(gap.dt.date)} differs. Adstock and the trend need every week: add the "
+            "missing weeks (revenue and spend) or fit the periods separately.")
     y = pd.to_numeric(s[revenue_col], errors="coerce").to_numpy(dtype=float)
     if not np.isfinite(y).all():
         raise DataError(f"{where}: column '{revenue_col}' has {int((~np.isfinite(y)).sum())} missing or "
@@ -607,8 +613,9 @@ def fit_mmm(
         raise DataError(f"{where}: the baseline terms {list(design.columns)} are collinear (an event that is also a "
                         "control, or a control that is a trend). Drop one of them.")
     n = len(y)
-    per_channel = 2 + (adstock == "weibull") + (saturation == "hill")
-    n_par = Z.shape[1] + per_channel * len(names) + 1
+    # per channel: its beta, the adstock's parameters (1 or 2) and the saturation's (2 or 1)
+    per_channel = 1 + (1 if adstock == "geometric" else 2) + (2 if saturation == "hill" else 1)
+    n_par = Z.shape[1] + per_channel * len(names)
     if n < _WEEKS_PER_PARAMETER * n_par:
         raise DataError(
             f"{where}: {n} weeks for {n_par} parameters ({n / n_par:.1f} weeks per parameter; at least "

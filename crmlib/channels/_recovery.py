@@ -59,8 +59,7 @@ class RecoveryResult(SummaryDisplay):
 
     def summary(self) -> str:
         lines = [
-            f"Media-model recovery: {self.n_sims} draws, {self.seconds_per_fit:.2f} s per fit "
-            "(bootstrap included)",
+            f"Media-model recovery: {self.n_sims} draws of the default media process",
             f"Mean absolute ROI error {self.roi_mae:.1%}"
             + (f"; with the true curves (oracle) {self.oracle_roi_mae:.1%}" if np.isfinite(self.oracle_roi_mae) else ""),
             "",

@@ -1366,9 +1366,10 @@ def simulate_media(seed: int, sales: pd.DataFrame | None = None, *, noise_sd: fl
         from crmlib.datasets._generator import load_default
 
         sales = load_default(tables=["weekly_sales"]).weekly_sales
-    if not (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool)):
-        raise ParameterError(f"The 'seed' parameter of simulate_media must be an integer. Got {seed!r} instead.")
-    if not (isinstance(noise_sd, (int, float)) and np.isfinite(noise_sd) and noise_sd >= 0):
+    if not (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and seed >= 0):
+        raise ParameterError(f"The 'seed' parameter of simulate_media must be an integer >= 0. Got {seed!r} instead.")
+    if not (isinstance(noise_sd, (int, float)) and not isinstance(noise_sd, bool) and np.isfinite(noise_sd)
+            and noise_sd >= 0):
         raise ParameterError(
             f"The 'noise_sd' parameter of simulate_media must be a number >= 0 (yuan per week). Got {noise_sd!r} instead.")
     rng = np.random.default_rng(seed)
