@@ -329,8 +329,9 @@ def budget_plan(model: Any, budget: BudgetResult, *, weeks: int = 13, ci: float 
     (not the week-to-week noise of sales).  Columns per channel and a ``'total'`` row:
     ``weekly_spend``, ``spend`` (over the period), ``revenue`` with ``revenue_low``/``_high``,
     ``roas`` with ``roas_low``/``_high``, ``revenue_change`` against the current split with
-    its interval, and ``binding``.  "Revenue" is what the model attributes to media: the
-    baseline is not in it.
+    its interval, and ``binding``.  The points come from the model's fitted curves (those the
+    budget was optimised on).  "Revenue" is what the model attributes to media: the baseline
+    is not in it.
     """
     check_int(weeks, "weeks", where="budget_plan", low=1, high=520)
     level = model.ci if ci is None else check_real(ci, "ci", where="budget_plan", low=0.5, high=0.999)
