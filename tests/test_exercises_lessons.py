@@ -1,4 +1,4 @@
-"""The exercises of lessons 01, 04, 05 and 06: each worked solution passes its check, a typical
+"""The exercises of lessons 01, 04, 05, 06 and 09: each worked solution passes its check, a typical
 wrong answer fails with a hint, the usual slips are named "close", and each quiz has exactly
 one right letter per question.  (Lessons 00, 02 and 03 are covered by tests/test_exercises.py.)
 """
@@ -16,6 +16,7 @@ TABLES = {
     "04": ["products", "price_panel", "pricing_survey", "conjoint"],
     "05": ["campaigns", "customers", "orders", "store_weekly_sales"],
     "06": ["orders", "order_lines", "products", "journeys", "weekly_sales", "media_spend"],
+    "09": ["orders"],
 }
 CHECKABLE = [(lesson, e.id) for lesson in TABLES for e in lesson_exercises(lesson) if e.checkable]
 
@@ -123,3 +124,10 @@ def test_lesson_06_slips_are_close(solved, data):
 
 def test_the_budget_question_is_an_open_exercise():
     assert not ex.exercise("06.5").checkable
+
+
+def test_lesson_09_slips_are_close(solved, data):
+    _rounding_slips_are_close(["09.1", "09.2"], solved, data["09"])
+    # a share instead of a percentage, and the probability of meeting instead of missing
+    assert ex.check("09.2", solved["09.2"] / 100, data=data["09"]).status == "close"
+    assert ex.check("09.3", 100 - solved["09.3"], data=data["09"]).status == "wrong"

@@ -1,0 +1,160 @@
+"""What next year looks like if the business carries on: the baselines and model ranges that
+the plan's targets are set against.
+
+Each function returns a :class:`Outlook` — the KPI's value over the last year
+(``baseline``), the model's expectation for the plan year (``expected``) and its range
+(``low``, ``high``), with the model named in ``source``:
+
+- :func:`revenue_outlook` — the order log's completed revenue, forecast 52 weeks ahead
+  with :func:`crmlib.market.forecast` (STL + damped trend, lesson 01);
+- :func:`retention_outlook` — the share of last year's buyers who buy again within the
+  plan year, from the BG/NBD model of lesson 03 (:class:`crmlib.value.BGNBD`);
+- :func:`share_outlook` — our share of the market (lesson 01's market table) if the market
+  keeps its growth rate and our revenue follows :func:`revenue_outlook`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from statistics import NormalDist
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from crmlib._validation import check_columns, check_real
+from crmlib.exceptions import DataError
+
+__all__ = ["Outlook", "retention_outlook", "revenue_outlook", "share_outlook"]
+
+
+@dataclass(frozen=True)
+class Outlook:
+    """A KPI's last-year value and the model's expectation and range for the plan year."""
+
+    kpi: str
+    unit: str
+    baseline: float
+    expected: float
+    low: float
+    high: float
+    source: str
+    note: str = ""
+
+    def as_target(self, *, ambition: float = 0.0, **fields: Any) -> dict:
+        """A row for :func:`crmlib.plan.plan_targets`: the target is the expectation moved
+        ``ambition`` of the way towards the optimistic end of the range (0: the expectation,
+        1: the optimistic end)."""
+        check_real(ambition, "ambition", where="Outlook.as_target", low=0, high=1)
+        target = self.expected + ambition * (self.high - self.expected)
+        return {"kpi": self.kpi, "unit": self.unit, "baseline": self.baseline, "expected": self.expected,
+                "target": target, "low": self.low, "high": self.high, "source": self.source, **fields}
+
+
+def _completed(orders: pd.DataFrame, status_col: str | None) -> pd.DataFrame:
+    if status_col is not None and status_col in orders:
+        return orders[orders[status_col] == "completed"]
+    return orders
+
+
+def revenue_outlook(orders: pd.DataFrame, *, as_of: Any, date_col: str = "order_date",
+                    amount_col: str = "net_amount", status_col: str | None = "status",
+                    alpha: float = 0.1) -> Outlook:
+    """Completed revenue over the 52 weeks to ``as_of`` and the forecast of the next 52.
+
+    The weekly forecast's ``1 - alpha`` bounds are summed over the year: that treats the
+    weeks' errors as perfectly correlated, a wide (conservative) range for the year's total.
+
+    Raises
+    ------
+    DataError
+        Fewer than two years of weeks before ``as_of`` (the yearly season needs two cycles).
+    """
+    from crmlib.market import forecast
+
+    check_columns(orders, [date_col, amount_col], where="revenue_outlook")
+    end = pd.Timestamp(as_of)
+    done = _completed(orders, status_col)
+    done = done[pd.to_datetime(done[date_col]) <= end]
+    weekly = done.set_index(pd.to_datetime(done[date_col]))[amount_col].resample("W-SUN").sum()
+    weekly = weekly[weekly.index <= end]
+    if len(weekly) < 104:
+        raise DataError(f"revenue_outlook: {len(weekly)} weeks of orders up to {end.date()}; the forecast needs "
+                        "at least 104 (two yearly cycles). Plan a later year or load more history.")
+    f = forecast(weekly, horizon=52, alpha=alpha)
+    return Outlook("revenue", "yuan", float(weekly.iloc[-52:].sum()), float(f["mean"].sum()),
+                   float(f["lower"].sum()), float(f["upper"].sum()),
+                   "01 crmlib.market.forecast (weekly completed revenue, 52 weeks ahead)",
+                   "range: the weekly bounds summed (errors taken as perfectly correlated)")
+
+
+def retention_outlook(orders: pd.DataFrame, *, as_of: Any, customer_col: str = "customer_id",
+                      date_col: str = "order_date", status_col: str | None = "status",
+                      alpha: float = 0.1) -> Outlook:
+    """Share of the year's buyers who buy again in the next 52 weeks.
+
+    ``baseline``: of the customers who bought in the 52 weeks before the last year, the
+    share who bought in the last year (what happened). ``expected``: of the last year's
+    buyers, the mean BG/NBD probability of at least one purchase in the next 52 weeks, with
+    the Poisson-binomial normal range of the realised share (parameter uncertainty not
+    included: it is small at thousands of customers, see lesson 03).
+    """
+    from crmlib.value import BGNBD, rfm_weeks
+
+    check_columns(orders, [customer_col, date_col], where="retention_outlook")
+    end = pd.Timestamp(as_of)
+    done = _completed(orders, status_col)
+    when = pd.to_datetime(done[date_col])
+    done = done[when <= end]
+    when = when[when <= end]
+    year = pd.Timedelta(weeks=52)
+    last = set(done.loc[when > end - year, customer_col])
+    before = set(done.loc[(when > end - 2 * year) & (when <= end - year), customer_col])
+    if not before or not last:
+        raise DataError(f"retention_outlook: no buyers in one of the two years before {end.date()}; retention "
+                        "needs two years of orders.")
+    baseline = len(before & last) / len(before)
+    summary = rfm_weeks(done.rename(columns={customer_col: "customer_id", date_col: "order_date"}),
+                        amount_col=None, as_of=end)
+    model = BGNBD().fit(summary)
+    buyers = summary.loc[summary.index.isin(list(last))]
+    p = 1 - np.asarray(model.probability_no_purchase(buyers, t=52.0), dtype=float)
+    mean = float(p.mean())
+    sd = math.sqrt(float(np.sum(p * (1 - p)))) / len(p)
+    z = NormalDist().inv_cdf(1 - alpha / 2)
+    return Outlook("retention", "share of last year's buyers", baseline, mean, max(mean - z * sd, 0.0),
+                   min(mean + z * sd, 1.0), "03 crmlib.value.BGNBD (P(at least one purchase in 52 weeks))",
+                   "range: sampling of the realised share given the model; parameter uncertainty not included")
+
+
+def share_outlook(market: pd.DataFrame, revenue: Outlook, *, region: str | None, year: int,
+                  brand: str = "Our retailer") -> Outlook:
+    """Our market share in the plan year if the market grows at its average rate so far and
+    our revenue grows as ``revenue`` expects (its range gives the share's range).
+
+    ``market`` is lesson 01's table (``year, region, brand, market_size, revenue``); the
+    last year before ``year`` is the baseline; ``region=None`` sums all regions.
+    """
+    check_columns(market, ["year", "region", "brand", "market_size", "revenue"], where="share_outlook")
+    m = market if region is None else market[market["region"] == region]
+    if m.empty:
+        raise DataError(f"share_outlook: no market rows for region {region!r} "
+                        f"(regions: {sorted(market['region'].unique())}).")
+    m = m[m["year"] < year]
+    years = sorted(m["year"].unique())
+    if len(years) < 2:
+        raise DataError(f"share_outlook: market data for {len(years)} year(s) before {year}; the growth rate "
+                        "needs at least two.")
+    size = m.drop_duplicates(["year", "region"]).groupby("year")["market_size"].sum()
+    ours = m[m["brand"] == brand].groupby("year")["revenue"].sum()
+    if ours.empty:
+        raise DataError(f"share_outlook: brand {brand!r} is not in the market table.")
+    last = years[-1]
+    growth = (size[last] / size[years[0]]) ** (1 / (last - years[0]))
+    base = float(ours[last] / size[last])
+    scale = lambda v: base * (v / revenue.baseline) / growth  # noqa: E731
+    return Outlook("market share", "share of market revenue", base, scale(revenue.expected), scale(revenue.low),
+                   scale(revenue.high),
+                   "01 crmlib.market (market size growth) with the revenue outlook",
+                   f"market growing {growth - 1:+.1%} a year (its average {years[0]}-{last})")
