@@ -65,6 +65,8 @@ def revenue_outlook(orders: pd.DataFrame, *, as_of: Any, date_col: str = "order_
 
     The weekly forecast's ``1 - alpha`` bounds are summed over the year: that treats the
     weeks' errors as perfectly correlated, a wide (conservative) range for the year's total.
+    With fewer than three years of weeks the forecast cannot calibrate its interval by
+    rolling origin and says so; that note is carried into ``note``.
 
     Raises
     ------
@@ -83,10 +85,11 @@ def revenue_outlook(orders: pd.DataFrame, *, as_of: Any, date_col: str = "order_
         raise DataError(f"revenue_outlook: {len(weekly)} weeks of orders up to {end.date()}; the forecast needs "
                         "at least 104 (two yearly cycles). Plan a later year or load more history.")
     f = forecast(weekly, horizon=52, alpha=alpha)
+    note = "; ".join(["range: the weekly bounds summed (errors taken as perfectly correlated)",
+                      *f.attrs.get("notes", ())])
     return Outlook("revenue", "yuan", float(weekly.iloc[-52:].sum()), float(f["mean"].sum()),
                    float(f["lower"].sum()), float(f["upper"].sum()),
-                   "01 crmlib.market.forecast (weekly completed revenue, 52 weeks ahead)",
-                   "range: the weekly bounds summed (errors taken as perfectly correlated)")
+                   "01 crmlib.market.forecast (weekly completed revenue, 52 weeks ahead)", note)
 
 
 def retention_outlook(orders: pd.DataFrame, *, as_of: Any, customer_col: str = "customer_id",
