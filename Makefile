@@ -53,7 +53,14 @@ $(PYMC)/.installed: benchmarks/requirements-pymc.txt
 	$(PYMC)/bin/python -m pip install --quiet -r benchmarks/requirements-pymc.txt
 	touch $@
 
-bench: $(STAMP) $(PEERS)/.installed $(PYMC)/.installed
+BASKET := benchmarks/_work/venv-basket
+
+$(BASKET)/.installed: benchmarks/requirements-basket.txt
+	test -x $(BASKET)/bin/python || $(PYTHON) -m venv $(BASKET)
+	$(BASKET)/bin/python -m pip install --quiet -r benchmarks/requirements-basket.txt
+	touch $@
+
+bench: $(STAMP) $(PEERS)/.installed $(PYMC)/.installed $(BASKET)/.installed
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean-reports:

