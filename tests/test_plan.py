@@ -202,3 +202,28 @@ def test_as_target_moves_towards_the_optimistic_end():
     assert o.as_target(ambition=0.5)["target"] == 115.0
     with pytest.raises(ParameterError, match="'ambition' parameter"):
         o.as_target(ambition=2.0)
+
+
+def test_cross_sell_outlook_is_the_offer_hit_rates(default):
+    import crmlib.basket as bk
+    import crmlib.datasets as ds
+    from crmlib.plan import cross_sell_outlook
+
+    d = ds.load_default(tables=["orders", "order_lines"])
+    done = d.orders[d.orders["status"] == "completed"]
+    lines = done[["order_id", "customer_id", "order_date"]].merge(d.order_lines[["order_id", "product_id"]], on="order_id")
+    out = cross_sell_outlook(lines, as_of="2025-12-28", k=3)
+    # the same numbers by hand, from lesson 08's functions
+    split = pd.Timestamp("2025-12-28") - pd.Timedelta(weeks=26)
+    past = lines[lines["order_date"] < split].rename(columns={"product_id": "item"})[["customer_id", "item"]]
+    future = lines[lines["order_date"] >= split].rename(columns={"product_id": "item"})[["customer_id", "item"]]
+    rules = bk.association_rules(bk.frequent_itemsets(bk.basket_matrix(past, basket="customer_id", item="item"), 0.01,
+                                                      max_len=2), min_confidence=0)
+    who = pd.unique(lines["customer_id"])
+    hits = bk.offer_hit_rates({"popularity": bk.popularity_offers(past, who, k=3),
+                               "rules": bk.next_best_offers(rules, past, who, k=3)}, future, past, k=3)
+    assert out.baseline == hits.loc["popularity", "hit_rate"] and out.expected == hits.loc["rules", "hit_rate"]
+    z = NormalDist().inv_cdf(0.95)
+    assert out.high - out.low == pytest.approx(2 * z * hits.loc["rules", "se"])
+    with pytest.raises(DataError, match="no purchases before or after"):
+        cross_sell_outlook(lines, as_of="2023-01-10")

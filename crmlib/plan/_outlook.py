@@ -10,7 +10,9 @@ Each function returns a :class:`Outlook` — the KPI's value over the last year
 - :func:`retention_outlook` — the share of last year's buyers who buy again within the
   plan year, from the BG/NBD model of lesson 03 (:class:`crmlib.value.BGNBD`);
 - :func:`share_outlook` — our share of the market (lesson 01's market table) if the market
-  keeps its growth rate and our revenue follows :func:`revenue_outlook`.
+  keeps its growth rate and our revenue follows :func:`revenue_outlook`;
+- :func:`cross_sell_outlook` — how often lesson 08's next-best offers are bought, against
+  offering the best-sellers.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import pandas as pd
 from crmlib._validation import check_columns, check_real
 from crmlib.exceptions import DataError
 
-__all__ = ["Outlook", "retention_outlook", "revenue_outlook", "share_outlook"]
+__all__ = ["Outlook", "cross_sell_outlook", "retention_outlook", "revenue_outlook", "share_outlook"]
 
 
 @dataclass(frozen=True)
@@ -161,3 +163,43 @@ def share_outlook(market: pd.DataFrame, revenue: Outlook, *, region: str | None,
                    scale(revenue.high),
                    "01 crmlib.market (market size growth) with the revenue outlook",
                    f"market growing {growth - 1:+.1%} a year (its average {years[0]}-{last})")
+
+
+def cross_sell_outlook(lines: pd.DataFrame, *, as_of: Any, k: int = 3, test_weeks: int = 26,
+                       min_support: float = 0.01, customer_col: str = "customer_id",
+                       date_col: str = "order_date", item_col: str = "product_id",
+                       alpha: float = 0.1) -> Outlook:
+    """Hit rate at ``k`` of lesson 08's next-best offers, judged on the last ``test_weeks``.
+
+    The rules are mined on customers' purchase histories before ``as_of - test_weeks``
+    (:func:`crmlib.basket.association_rules` on pairs of items bought by the same customer,
+    at ``min_support`` of customers) and their top ``k`` new items per customer are scored
+    on what customers bought after (:func:`crmlib.basket.offer_hit_rates`). ``baseline`` is
+    the hit rate of offering the most popular items instead (an untargeted offer),
+    ``expected`` the rules' hit rate and the range its ``1 - alpha`` binomial interval.
+    """
+    import crmlib.basket as bk
+
+    check_columns(lines, [customer_col, date_col, item_col], where="cross_sell_outlook")
+    end = pd.Timestamp(as_of)
+    split = end - pd.Timedelta(weeks=test_weeks)
+    when = pd.to_datetime(lines[date_col])
+    past = lines[when < split].rename(columns={customer_col: "customer_id", item_col: "item"})
+    future = lines[(when >= split) & (when <= end)].rename(columns={customer_col: "customer_id", item_col: "item"})
+    if past.empty or future.empty:
+        raise DataError(f"cross_sell_outlook: no purchases before or after {split.date()} (as_of minus "
+                        f"{test_weeks} weeks); the offers need a history and a period to judge them on.")
+    history = past[["customer_id", "item"]]
+    histories = bk.basket_matrix(history, basket="customer_id", item="item")
+    rules = bk.association_rules(bk.frequent_itemsets(histories, min_support, max_len=2), min_confidence=0)
+    customers = pd.unique(lines[customer_col])
+    hits = bk.offer_hit_rates({"popularity": bk.popularity_offers(history, customers, k=k),
+                               "rules": bk.next_best_offers(rules, history, customers, k=k)},
+                              future[["customer_id", "item"]], history, k=k)
+    z = NormalDist().inv_cdf(1 - alpha / 2)
+    r = hits.loc["rules"]
+    return Outlook("offer hit rate", f"share of customers buying one of their {k} offers",
+                   float(hits.loc["popularity", "hit_rate"]), float(r["hit_rate"]),
+                   max(float(r["hit_rate"] - z * r["se"]), 0.0), min(float(r["hit_rate"] + z * r["se"]), 1.0),
+                   f"08 crmlib.basket.next_best_offers and offer_hit_rates (the last {test_weeks} weeks)",
+                   f"baseline: offering the {k} most popular new items; range: binomial, {int(r['customers']):,} customers")
