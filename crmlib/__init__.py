@@ -15,11 +15,21 @@ is shaped like :mod:`crmlib.datasets`: an ``__init__`` that is its public face (
   (lesson 02).
 - :mod:`crmlib.value` — retention, BG/NBD, Gamma-Gamma, CLV, churn warning, loyalty tiers
   (lesson 03).
+- :mod:`crmlib.pricing` — cost floor, price elasticity with controls, the markup rule and
+  profit curve, Van Westendorp and Gabor-Granger surveys, price index, bundles (lesson 04).
+- :mod:`crmlib.promotion` — campaign funnels, A/B tests with CUPED and sequential boundaries,
+  difference-in-differences, uplift models and Qini, campaign decisions (lesson 05).
+- :mod:`crmlib.channels` — channel P&L, attribution, the marketing-mix model and its recovery
+  harness, the budget optimiser (lesson 06).
+- :mod:`crmlib.satisfaction` — scale reliability, CSAT and NPS, key drivers, loyalty and
+  complaints (lesson 07).
+- :mod:`crmlib.basket` — market-basket rules, next-best offers, the relationship funnel
+  (lesson 08).
+- :mod:`crmlib.plan` — the marketing plan: outlooks, SMART targets, the KPI dashboard,
+  incentives and risks, on top of the other domains (lesson 09).
 - :mod:`crmlib.reports` and :mod:`crmlib.cli` — papermill report runner, batches, index page;
   ``crmlib.reports.headline`` is light (no papermill) for use inside lessons.
 - :mod:`crmlib.plotting` — axes handling and the opt-in house style of every ``plot_*``.
-- :mod:`crmlib.pricing` — cost floor, price elasticity with controls, the markup rule and
-  profit curve, Van Westendorp and Gabor-Granger surveys, price index, bundles.
 - :mod:`crmlib.exercises` — the self-checks of lesson exercises and quizzes.
 - :mod:`crmlib.privacy` — keyed pseudonyms for customer ids, and the scan of text and rendered
   reports for e-mail addresses, phone numbers and customers' names.

@@ -38,7 +38,7 @@ JOBS = ROOT / "reports" / "jobs.yml"
 #: The lessons whose business pages (jobs named ``business_NN_{region}``) are rendered here.
 #: Lessons 00, 02 and 03 gain their ``audience`` parameter on other branches; once they have
 #: it, this is ``("00", "02", "03")``.
-BUSINESS_LESSONS: tuple[str, ...] = ("00", "01", "02", "03", "04", "05", "06", "08", "09")
+BUSINESS_LESSONS: tuple[str, ...] = ("00", "01", "02", "03", "04", "05", "06", "07", "08", "09")
 #: The one region whose business pages are rendered.
 REGION = "North"
 #: Pages with formulas load MathJax from its CDN (nbconvert's template); on a machine without

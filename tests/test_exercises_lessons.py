@@ -1,4 +1,4 @@
-"""The exercises of lessons 01, 04, 05, 06, 08 and 09: each worked solution passes its check, a typical
+"""The exercises of lessons 01, 04 to 09: each worked solution passes its check, a typical
 wrong answer fails with a hint, the usual slips are named "close", and each quiz has exactly
 one right letter per question.  (Lessons 00, 02 and 03 are covered by tests/test_exercises.py.)
 """
@@ -16,6 +16,7 @@ TABLES = {
     "04": ["products", "price_panel", "pricing_survey", "conjoint"],
     "05": ["campaigns", "customers", "orders", "store_weekly_sales"],
     "06": ["orders", "order_lines", "products", "journeys", "weekly_sales", "media_spend"],
+    "07": ["survey", "customers", "orders"],
     "08": ["orders", "order_lines", "products"],
     "09": ["orders"],
 }

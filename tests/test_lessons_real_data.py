@@ -39,6 +39,9 @@ PUBLISHED = {
     # exp(-0.00659) - 1, the estimate published to 3 significant digits (half a unit: 5e-6),
     # plus the headline's own rounding to 5 decimals (5e-6)
     ("05", "ebay"): {"Revenue change with search off": (math.expm1(-0.00659), 1e-5)},
+    # Chapman & Feit, ch. 7: m3's standardised wait coefficient printed to 5 decimals (5e-6) plus the
+    # headline's rounding to 5 decimals (5e-6); m2's R-squared printed to 6 decimals, rounded to 6
+    ("07", "amusement_park"): {"Park m3: wait (standardised)": (0.38138, 1e-5), "Park m2: R²": (0.558621, 1e-6)},
     # arules' apriori on Groceries at support 0.001, confidence 0.5: "set of 5668 rules" on 9,835
     # transactions (Hahsler et al.; exact counts)
     ("08", "groceries"): {"Rules at the arules example's thresholds": (5668, 0), "Baskets": (9835, 0)},

@@ -231,7 +231,7 @@ def test_the_repository_jobs_file_has_the_student_set_and_a_business_set_per_reg
     lessons = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     assert sorted(j.notebook.name for j in student if not j.parameters) == lessons
     business = {j.name: j for j in jobs if j.audience == "business"}
-    expected = {f"business_{n}_{r}" for n in ("00", "01", "02", "03", "04", "05", "06", "08", "09") for r in REGIONS}
+    expected = {f"business_{n}_{r}" for n in ("00", "01", "02", "03", "04", "05", "06", "07", "08", "09") for r in REGIONS}
     assert set(business) == expected
     for name, job in business.items():
         lesson_no, region = name.split("_")[1:]
