@@ -227,3 +227,20 @@ def test_cross_sell_outlook_is_the_offer_hit_rates(default):
     assert out.high - out.low == pytest.approx(2 * z * hits.loc["rules", "se"])
     with pytest.raises(DataError, match="no purchases before or after"):
         cross_sell_outlook(lines, as_of="2023-01-10")
+
+
+def test_nps_outlook_adds_the_first_drivers_gain():
+    import crmlib.datasets as ds
+    import crmlib.satisfaction as sat
+    from crmlib.plan import nps_outlook
+
+    survey = ds.load_default(tables=["survey"]).survey
+    out = nps_outlook(survey, as_of="2025-12-28", improvement=0.05)
+    assert out.baseline == pytest.approx(sat.nps(survey["nps"]).nps)
+    assert out.low < out.expected < out.high and out.expected > out.baseline  # the first driver helps
+    # a larger improvement of the same driver gains more
+    assert nps_outlook(survey, as_of="2025-12-28", improvement=0.10).expected > out.expected
+    with pytest.raises(DataError, match="at least 30"):
+        nps_outlook(survey, as_of="2022-01-01")
+    with pytest.raises(DataError, match="q_<driver>_<k>"):
+        nps_outlook(survey[["overall_satisfaction", "nps", "survey_date"]], as_of="2025-12-28")

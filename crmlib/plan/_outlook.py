@@ -12,7 +12,8 @@ Each function returns a :class:`Outlook` — the KPI's value over the last year
 - :func:`share_outlook` — our share of the market (lesson 01's market table) if the market
   keeps its growth rate and our revenue follows :func:`revenue_outlook`;
 - :func:`cross_sell_outlook` — how often lesson 08's next-best offers are bought, against
-  offering the best-sellers.
+  offering the best-sellers;
+- :func:`nps_outlook` — NPS now and after improving lesson 07's first driver.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import pandas as pd
 from crmlib._validation import check_columns, check_real
 from crmlib.exceptions import DataError
 
-__all__ = ["Outlook", "cross_sell_outlook", "retention_outlook", "revenue_outlook", "share_outlook"]
+__all__ = ["Outlook", "cross_sell_outlook", "nps_outlook", "retention_outlook", "revenue_outlook", "share_outlook"]
 
 
 @dataclass(frozen=True)
@@ -203,3 +204,48 @@ def cross_sell_outlook(lines: pd.DataFrame, *, as_of: Any, k: int = 3, test_week
                    max(float(r["hit_rate"] - z * r["se"]), 0.0), min(float(r["hit_rate"] + z * r["se"]), 1.0),
                    f"08 crmlib.basket.next_best_offers and offer_hit_rates (the last {test_weeks} weeks)",
                    f"baseline: offering the {k} most popular new items; range: binomial, {int(r['customers']):,} customers")
+
+
+def nps_outlook(survey: pd.DataFrame, *, as_of: Any, improvement: float = 0.05, scale: tuple[float, float] = (1, 5),
+                outcome: str = "overall_satisfaction", nps_col: str = "nps", date_col: str = "survey_date",
+                n_boot: int = 40, alpha: float = 0.1, seed: int = 0) -> Outlook:
+    """NPS now and after improving lesson 07's first driver by ``improvement`` of its scale.
+
+    The drivers are the item scales of the survey (columns ``q_<driver>_<k>``, averaged per
+    respondent); :func:`crmlib.satisfaction.driver_decision` ranks them and gives the
+    expected NPS gain of the first one with its bootstrap standard error. ``expected`` is
+    today's NPS plus that gain; the range combines the NPS's sampling error and the gain's.
+    Respondents after ``as_of`` are left out.
+    """
+    import crmlib.satisfaction as sat
+
+    check_columns(survey, [outcome, nps_col, date_col], where="nps_outlook")
+    check_real(improvement, "improvement", where="nps_outlook", low=0, high=1, low_inclusive=False)
+    s = survey[pd.to_datetime(survey[date_col]) <= pd.Timestamp(as_of)].reset_index(drop=True)
+    if len(s) < 30:
+        raise DataError(f"nps_outlook: {len(s)} respondents up to {pd.Timestamp(as_of).date()}; at least 30 are "
+                        "needed for an NPS and its drivers.")
+    scales: dict[str, list[str]] = {}
+    for c in s.columns:
+        parts = str(c).split("_")
+        if len(parts) >= 3 and parts[0] == "q":
+            scales.setdefault(parts[1], []).append(c)
+    if not scales:
+        raise DataError("nps_outlook: no item columns named q_<driver>_<k> in the survey; the drivers come from them.")
+    frame = s.assign(**{d: s[items].mean(axis=1) for d, items in scales.items()})
+    drivers = list(scales)
+    kd = sat.key_drivers(frame, outcome, drivers, n_boot=n_boot, alpha=alpha, seed=seed)
+    ipm = sat.importance_performance(kd.table["shapley_share"], frame[drivers].mean())
+    response = sat.nps_response(frame, n_boot=max(n_boot // 4, 10), seed=seed)
+    decision = sat.driver_decision(kd.table, ipm, survey=frame, response=response,
+                                   step=improvement * (scale[1] - scale[0]), scale_max=scale[1])
+    first = decision.index[0]
+    score = sat.nps(frame[nps_col], alpha=alpha)
+    gain, gain_se = float(decision.loc[first, "gain_nps"]), float(decision.loc[first, "gain_nps_se"])
+    z = NormalDist().inv_cdf(1 - alpha / 2)
+    half = z * math.sqrt(score.se ** 2 + gain_se ** 2)
+    expected = float(score.nps) + gain
+    return Outlook("NPS", "points", float(score.nps), expected, expected - half, expected + half,
+                   f"07 crmlib.satisfaction.nps and driver_decision (improve {first} by {improvement:.0%} of its scale)",
+                   f"{len(frame):,} respondents; expected gain {gain:+.1f} points (SE {gain_se:.1f}); range: the NPS's "
+                   "sampling error and the gain's combined")
