@@ -60,7 +60,14 @@ $(BASKET)/.installed: benchmarks/requirements-basket.txt
 	$(BASKET)/bin/python -m pip install --quiet -r benchmarks/requirements-basket.txt
 	touch $@
 
-bench: $(STAMP) $(PEERS)/.installed $(PYMC)/.installed $(BASKET)/.installed
+SATISFACTION := benchmarks/_work/venv-satisfaction
+
+$(SATISFACTION)/.installed: benchmarks/requirements-satisfaction.txt
+	test -x $(SATISFACTION)/bin/python || $(PYTHON) -m venv $(SATISFACTION)
+	$(SATISFACTION)/bin/python -m pip install --quiet -r benchmarks/requirements-satisfaction.txt
+	touch $@
+
+bench: $(STAMP) $(PEERS)/.installed $(PYMC)/.installed $(BASKET)/.installed $(SATISFACTION)/.installed
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean-reports:
