@@ -244,3 +244,16 @@ def test_nps_outlook_adds_the_first_drivers_gain():
         nps_outlook(survey, as_of="2022-01-01")
     with pytest.raises(DataError, match="q_<driver>_<k>"):
         nps_outlook(survey[["overall_satisfaction", "nps", "survey_date"]], as_of="2025-12-28")
+
+
+def test_a_region_without_orders_is_refused(default):
+    from crmlib.plan import cross_sell_outlook, retention_outlook, revenue_outlook
+
+    none = default.orders[default.orders["region"] == "Atlantis"]
+    with pytest.raises(DataError, match="0 weeks of orders"):
+        revenue_outlook(none, as_of="2025-12-28")
+    with pytest.raises(DataError, match="retention needs two years"):
+        retention_outlook(none, as_of="2025-12-28")
+    lines = none.assign(product_id="P0001")[["customer_id", "order_date", "product_id"]]
+    with pytest.raises(DataError, match="no purchases before or after"):
+        cross_sell_outlook(lines, as_of="2025-12-28")
