@@ -120,6 +120,10 @@ def main() -> None:
     parser.add_argument("--pymc-seed", type=int, default=42)
     parser.add_argument("--peer-python", default=str(WORK / "venv-pymc" / "bin" / "python"))
     parser.add_argument("--out", default=str(WORK / "bench_mmm.json"))
+    parser.add_argument("--pymc-from", default=None,
+                        help="reuse PyMC-Marketing's results (ROIs and times) from an earlier run's JSON with the "
+                             "same data sets and PyMC settings: its posteriors are reproducible to the digit with "
+                             "the fixed seed, so only crmlib is re-measured")
     args = parser.parse_args()
     WORK.mkdir(exist_ok=True)
 
@@ -135,11 +139,24 @@ def main() -> None:
         print(f"PyMC-Marketing skipped: no interpreter at {args.peer_python} (`make bench` builds "
               "benchmarks/_work/venv-pymc from benchmarks/requirements-pymc.txt)")
 
+    recorded = {}
+    if args.pymc_from:
+        old = json.loads(Path(args.pymc_from).read_text())
+        keys = ("chains", "draws", "tune", "l_max", "pymc_seed")
+        if any(old["args"].get(k) != getattr(args, k) for k in keys):
+            raise SystemExit(f"--pymc-from {args.pymc_from}: recorded with other PyMC settings "
+                             f"({ {k: old['args'].get(k) for k in keys} }); rerun without --pymc-from")
+        recorded = {r["data"]: r["pymc"] for r in old["results"]}
+        print(f"PyMC-Marketing's results are reused from {args.pymc_from} (same seed and settings); its times "
+              "are those of that run")
     results = []
     for name, sales, media, truth in sets:
         true_roi = {c: float(truth["channels"][c]["roi"]) for c in CHANNELS}
         ours = run_crmlib(sales, media, n_boot=args.n_boot, repeat=args.repeat, seed=args.seed)
-        peer = run_pymc(args.peer_python, sales, media, args) if have_peer else None
+        if args.pymc_from:
+            peer = recorded.get(name)
+        else:
+            peer = run_pymc(args.peer_python, sales, media, args) if have_peer else None
         results.append({"data": name, "truth": true_roi, "crmlib": ours, "pymc": peer})
 
         print(f"\n{name}: crmlib fit_mmm {ours['seconds']:.2f} s (best of {args.repeat}, "

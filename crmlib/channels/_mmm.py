@@ -22,7 +22,11 @@ inner solve, weighted by its precision.
 
 Uncertainty comes from a moving-block bootstrap of the residuals (blocks keep their
 autocorrelation), each resample refitted from the estimate; failed refits are counted and
-reported.  ROI is the channel's modelled contribution over the fitted weeks per yuan spent
+reported.  Each refit also draws the priors' centres and the lift tests' results from their
+own distributions (randomise-then-optimise, an approximation of posterior sampling): where
+the data cannot pin a curve down — a channel that is never dark, whose ROI is the curve's
+extrapolation to zero spend — the priors' uncertainty widens the interval instead of being
+taken as known, and a lift test counts with its standard error, not as exact.  ROI is the channel's modelled contribution over the fitted weeks per yuan spent
 in them, the ground truth's definition.
 """
 
@@ -53,6 +57,7 @@ _PRIOR_DECAY = (0.3, 0.2)
 _PRIOR_LOG_K = 0.5  # sd of log(K / typical adstock)
 _PRIOR_LOG_SHAPE = 0.4  # sd of log(shape)
 _WEEKS_PER_PARAMETER = 3.0
+_RANDOMISE_PRIORS = True
 
 
 # ---- the transforms -------------------------------------------------------------------------
@@ -370,6 +375,8 @@ class _Problem:
     lift_rows: list  # (channel index, week mask, value, se)
     sigma: float = 1.0
     priors: bool = True
+    prior_shift: np.ndarray | None = None  # a bootstrap draw of the priors' centres, in prior SDs
+    lift_shift: np.ndarray | None = None  # a bootstrap draw of the lift tests' results, in their SEs
 
     @property
     def n_theta(self) -> int:
@@ -444,11 +451,11 @@ class _Problem:
         A = np.hstack([self.Z, Hn]) / self.sigma
         b = y / self.sigma
         extra_A, extra_b = [], []
-        for c, mask, value, se in self.lift_rows:
+        for j, (c, mask, value, se) in enumerate(self.lift_rows):
             row = np.zeros(A.shape[1])
             row[self.Z.shape[1] + c] = Hn[mask, c].sum() / se
             extra_A.append(row)
-            extra_b.append(value / se)
+            extra_b.append(value / se + (0.0 if self.lift_shift is None else self.lift_shift[j]))
         if extra_A:
             A = np.vstack([A, extra_A])
             b = np.concatenate([b, extra_b])
@@ -478,7 +485,8 @@ class _Problem:
             if self.saturation == "hill":
                 r.append(theta[k] / _PRIOR_LOG_SHAPE)
                 k += 1
-        return np.array(r)
+        r = np.array(r)
+        return r if self.prior_shift is None else r - self.prior_shift
 
     def fit(self, y: np.ndarray | None = None, starts: Sequence[np.ndarray] | None = None):
         lo, hi = self.bounds()
@@ -657,9 +665,16 @@ def fit_mmm(
     boot, failed = [], 0
     # residuals of a fit with n_par parameters are smaller than the noise: rescale them
     e_boot = e * math.sqrt(n / max(n - n_par, 1))
+    n_prior = len(prob.prior_residuals(theta))
     for b in range(n_boot):
         idx = _block_indices(rng, n, block)
         y_star = fitted + e_boot[idx] - e_boot[idx].mean()
+        if _RANDOMISE_PRIORS:
+            # randomise-then-optimise: each refit also draws the priors' centres and the lift
+            # tests' results from their own distributions, so the intervals carry what the
+            # priors and the experiments are unsure of, not only the sales noise
+            prob.prior_shift = rng.standard_normal(n_prior) if n_prior else None
+            prob.lift_shift = rng.standard_normal(len(lift_rows)) if lift_rows else None
         try:
             with np.errstate(all="ignore"):
                 rb = prob.fit(y=y_star, starts=[theta])
@@ -670,6 +685,7 @@ def fit_mmm(
             failed += 1
             continue
         boot.append(_param_frame(names, ps_b, beta_b, H_b, x, adstock, saturation, b))
+    prob.prior_shift = prob.lift_shift = None
     if failed:
         notes.append(f"{failed} of {n_boot} bootstrap refits failed and are left out of the intervals.")
     params = _param_frame(names, ps, beta, H, x, adstock, saturation, None).set_index("channel")
