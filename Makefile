@@ -46,28 +46,15 @@ $(PEERS)/.installed: benchmarks/requirements-peers.txt
 	$(PEERS)/bin/python -m pip install --quiet -r benchmarks/requirements-peers.txt
 	touch $@
 
-PYMC := benchmarks/_work/venv-pymc
+# one environment per peer family: benchmarks/_work/venv-NAME from benchmarks/requirements-NAME.txt
+PEER_ENVS := pymc basket satisfaction
 
-$(PYMC)/.installed: benchmarks/requirements-pymc.txt
-	test -x $(PYMC)/bin/python || $(PYTHON) -m venv $(PYMC)
-	$(PYMC)/bin/python -m pip install --quiet -r benchmarks/requirements-pymc.txt
+benchmarks/_work/venv-%/.installed: benchmarks/requirements-%.txt
+	test -x $(@D)/bin/python || $(PYTHON) -m venv $(@D)
+	$(@D)/bin/python -m pip install --quiet -r $<
 	touch $@
 
-BASKET := benchmarks/_work/venv-basket
-
-$(BASKET)/.installed: benchmarks/requirements-basket.txt
-	test -x $(BASKET)/bin/python || $(PYTHON) -m venv $(BASKET)
-	$(BASKET)/bin/python -m pip install --quiet -r benchmarks/requirements-basket.txt
-	touch $@
-
-SATISFACTION := benchmarks/_work/venv-satisfaction
-
-$(SATISFACTION)/.installed: benchmarks/requirements-satisfaction.txt
-	test -x $(SATISFACTION)/bin/python || $(PYTHON) -m venv $(SATISFACTION)
-	$(SATISFACTION)/bin/python -m pip install --quiet -r benchmarks/requirements-satisfaction.txt
-	touch $@
-
-bench: $(STAMP) $(PEERS)/.installed $(PYMC)/.installed $(BASKET)/.installed $(SATISFACTION)/.installed
+bench: $(STAMP) $(PEERS)/.installed $(foreach e,$(PEER_ENVS),benchmarks/_work/venv-$(e)/.installed)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean-reports:

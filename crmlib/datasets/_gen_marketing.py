@@ -771,6 +771,21 @@ def _channel_order(s: pd.Series) -> pd.Series:
     return s
 
 
+def _weekly_baseline(week_index: np.ndarray, events: np.ndarray, price_index: np.ndarray,
+                     chain_promo: np.ndarray) -> np.ndarray:
+    """The weekly revenue without media: level, trend, season, festivals, prices, competitors."""
+    b = _BASELINE
+    event_dummies = np.column_stack([events == e for e in EVENTS]).astype(float)
+    return (
+        b["level"]
+        + b["trend_per_week"] * week_index
+        + _fourier(week_index) @ np.array(b["fourier"])
+        + event_dummies @ np.array(b["events"])
+        + b["price_index"] * (price_index - 1)
+        + b["competitor_promo"] * chain_promo
+    )
+
+
 def _weekly_sales(
     rng: np.random.Generator,
     weeks: pd.DatetimeIndex,
@@ -791,15 +806,7 @@ def _weekly_sales(
     price_index = np.round(numerator / np.bincount(pos, weights=weight, minlength=n_w), 4)
 
     b = _BASELINE
-    event_dummies = np.column_stack([events == e for e in EVENTS]).astype(float)
-    baseline = (
-        b["level"]
-        + b["trend_per_week"] * week_index
-        + _fourier(week_index) @ np.array(b["fourier"])
-        + event_dummies @ np.array(b["events"])
-        + b["price_index"] * (price_index - 1)
-        + b["competitor_promo"] * chain_promo
-    )
+    baseline = _weekly_baseline(week_index, events, price_index, chain_promo)
     channels = {}
     contributions = np.zeros(n_w)
     for ch in MEDIA_CHANNELS:
@@ -1376,17 +1383,8 @@ def simulate_media(seed: int, sales: pd.DataFrame | None = None, *, noise_sd: fl
     r_media, r_noise = (np.random.default_rng(int(x)) for x in rng.integers(0, 2**63 - 1, size=2, dtype=np.int64))
     weeks = pd.DatetimeIndex(pd.to_datetime(sales["week"]))
     events = sales["event"].astype(str).to_numpy()
-    week_index = np.arange(len(weeks))
-    b = _BASELINE
-    event_dummies = np.column_stack([events == e for e in EVENTS]).astype(float)
-    baseline = (
-        b["level"]
-        + b["trend_per_week"] * week_index
-        + _fourier(week_index) @ np.array(b["fourier"])
-        + event_dummies @ np.array(b["events"])
-        + b["price_index"] * (sales["avg_price_index"].to_numpy(dtype=float) - 1)
-        + b["competitor_promo"] * sales["competitor_promo"].to_numpy(dtype=float)
-    )
+    baseline = _weekly_baseline(np.arange(len(weeks)), events, sales["avg_price_index"].to_numpy(dtype=float),
+                                sales["competitor_promo"].to_numpy(dtype=float))
     media = _media_spend(r_media, weeks, events)
     channels = {}
     contributions = np.zeros(len(weeks))
