@@ -474,14 +474,14 @@ def test_failed_refits_are_counted_and_noted(clean, monkeypatch):
     inner = mmm_module._Problem.fit
     calls = []
 
-    def flaky(self, y=None, starts=None):
+    def flaky(self, y=None, starts=None, **kw):
         if y is None:  # the fit of the data itself
-            return inner(self, y, starts)
+            return inner(self, y, starts, **kw)
         calls.append(len(calls))
         k = calls[-1]
         if k in (1, 4):
             raise np.linalg.LinAlgError("singular")
-        res = inner(self, y, starts)
+        res = inner(self, y, starts, **kw)
         if k == 6:
             res.x = np.full_like(res.x, np.nan)  # a refit that ran off to NaN
         return res
