@@ -6,6 +6,10 @@ The public face of lesson 03's module; each subject lives in a private module:
 - ``_btyd`` — the maximum-likelihood machinery and its results object (:class:`ModelSummary`),
   :class:`BGNBD` (Fader, Hardie & Lee 2005) and :class:`GammaGamma` (Fader & Hardie 2013), fitted
   in log space with analytic gradients and following scikit-learn's estimator contract;
+- ``_pareto`` — :class:`ParetoNBD` (Schmittlein, Morrison & Colombo 1987) with a likelihood and
+  P(alive) that stay finite for heavy buyers (:func:`pareto_nbd_log_likelihood`);
+- ``_mbgnbd`` — :class:`MBGNBD`, the modified BG/NBD of Batislam, Denizel & Filiztekin (2007)
+  (:func:`mbgnbd_log_likelihood`), where customers may also drop out after the first purchase;
 - ``_special`` — the BG/NBD's Gauss hypergeometric term, evaluated stably for heavy buyers and
   long horizons (Euler's transformation, a series with a tail bound, Gauss's connection formula);
 - ``_clv`` — :func:`rfm_weeks` (the models' input from an order log), :func:`holdout_check` and
@@ -64,6 +68,8 @@ from crmlib.value._diagnostics import (
     plot_frequency_recency_matrix,
     spend_frequency_correlation,
 )
+from crmlib.value._mbgnbd import MBGNBD, mbgnbd_log_likelihood
+from crmlib.value._pareto import ParetoNBD, pareto_nbd_log_likelihood
 from crmlib.value._retention import plot_cohort_heatmap, plot_retention_curves
 from crmlib.value._tiers import (
     DEFAULT_TIERS,
@@ -83,7 +89,9 @@ __all__ = [
     "ConvergenceError",
     "GammaGamma",
     "LoyaltyPoints",
+    "MBGNBD",
     "ModelSummary",
+    "ParetoNBD",
     "SpendFrequencyCorrelation",
     "TierMigration",
     "alive_history",
@@ -102,6 +110,8 @@ __all__ = [
     "loyalty_points",
     "loyalty_tiers",
     "make_churn_model",
+    "mbgnbd_log_likelihood",
+    "pareto_nbd_log_likelihood",
     "plot_alive_history",
     "plot_calibration",
     "plot_cohort_heatmap",

@@ -276,6 +276,31 @@ class _MLEModel:
         self.converged_ = True
         self.n_iter_ = int(res.nit)
 
+    def _out(self, values: np.ndarray, X: Any, name: str) -> Any:
+        """Per-customer values as a Series indexed like ``X`` (an array for array input)."""
+        index = _index_of(X)
+        return pd.Series(values, index=index, name=name) if index is not None else values
+
+    def _fit_rfm(self, X: Any, nll, *, distinct_x: bool = True, last_start=None):
+        """Fit a four-parameter purchase/dropout model to an RFM summary.
+
+        ``nll(theta, x, t_x, T, w[, xs, inv])`` is the mean negative log-likelihood and its
+        gradient on the compressed rows (``xs``/``inv``: distinct frequencies, passed when
+        ``distinct_x``). Start: ``r = 1``, ``alpha`` = 1 / mean purchase rate, the third
+        parameter 1 and the fourth ``last_start(T)`` (default 1).
+        """
+        where = f"{type(self).__name__}.fit"
+        self._check_hyper()
+        x, t_x, T = _rfm_arrays(X, where)
+        _check_fit_sample(x, T, where)
+        (xu, tu, Tu), w = _compress(x, t_x, T)
+        extra = np.unique(xu, return_inverse=True) if distinct_x else ()
+        mean_rate = max(x.mean(), 0.1) / max(T.mean(), 1e-9)
+        theta0 = np.log([1.0, 1.0 / mean_rate, 1.0, 1.0 if last_start is None else last_start(T)])
+        self._optimise(lambda th: nll(th, xu, tu, Tu, w, *extra), theta0, len(x))
+        self.n_customers_ = len(x)
+        return self
+
     def summary(self, alpha: float = 0.05) -> ModelSummary:
         """Estimates, standard errors, ``1 - alpha`` intervals and caveats of the fit.
 
@@ -425,6 +450,27 @@ def _bgnbd_nll(theta, x, t_x, T, w, xs=None, inv=None):
     return -np.dot(w, ll) / total, -grad
 
 
+def _simulate_beta_geometric(params: Sequence[float], T: Any, *, seed: int | None, first: bool) -> pd.DataFrame:
+    """RFM summaries of the BG/NBD (``first=False``) or the MBG/NBD (``first=True``: a
+    customer may also leave right after the first purchase)."""
+    r, alpha, a, b = (float(v) for v in params)
+    T = np.asarray(T, dtype="float64")
+    rng = np.random.default_rng(seed)
+    n = len(T)
+    lam = rng.gamma(r, 1.0 / alpha, n)
+    p = rng.beta(a, b, n)
+    # repeat purchases after which the customer leaves (MBG/NBD: 0 = right after the first)
+    k = rng.geometric(p) - (1 if first else 0)
+    events = rng.poisson(lam * T)
+    x = np.minimum(events, k)
+    dropped = events >= k
+    # the x observed event times are the first x of `events` uniform order statistics on (0, T)
+    last = np.where(x > 0, T * rng.beta(np.maximum(x, 1), np.maximum(events - x + 1, 1)), 0.0)
+    return pd.DataFrame({
+        "frequency": x, "recency": last, "T": T, "lam": lam, "p": p, "alive": ~dropped,
+    })
+
+
 class BGNBD(_MLEModel):
     """The BG/NBD "buy till you die" model (Fader, Hardie & Lee 2005).
 
@@ -498,17 +544,7 @@ class BGNBD(_MLEModel):
         -------
         self
         """
-        where = "BGNBD.fit"
-        self._check_hyper()
-        x, t_x, T = _rfm_arrays(X, where)
-        _check_fit_sample(x, T, where)
-        (xu, tu, Tu), w = _compress(x, t_x, T)
-        xs, inv = np.unique(xu, return_inverse=True)
-        mean_rate = max(x.mean(), 0.1) / max(T.mean(), 1e-9)
-        theta0 = np.log([1.0, 1.0 / mean_rate, 1.0, 1.0])
-        self._optimise(lambda th: _bgnbd_nll(th, xu, tu, Tu, w, xs, inv), theta0, len(x))
-        self.n_customers_ = len(x)
-        return self
+        return self._fit_rfm(X, _bgnbd_nll)
 
     @property
     def mean_purchase_rate_(self) -> float:
@@ -532,10 +568,6 @@ class BGNBD(_MLEModel):
         """Log-likelihood of each customer of ``X`` under the fitted parameters."""
         params = self._check_fitted("log_likelihood")
         return bgnbd_log_likelihood(params, *_rfm_arrays(X, "BGNBD.log_likelihood"))
-
-    def _out(self, values: np.ndarray, X: Any, name: str) -> Any:
-        index = _index_of(X)
-        return pd.Series(values, index=index, name=name) if index is not None else values
 
     def probability_alive(self, X: Any) -> Any:
         """Probability that each customer is still alive at ``T``.
@@ -648,21 +680,7 @@ class BGNBD(_MLEModel):
         >>> BGNBD.simulate((1.0, 5.0, 1.0, 3.0), T=[10.0, 20.0], seed=0).columns.tolist()
         ['frequency', 'recency', 'T', 'lam', 'p', 'alive']
         """
-        r, alpha, a, b = (float(v) for v in params)
-        T = np.asarray(T, dtype="float64")
-        rng = np.random.default_rng(seed)
-        n = len(T)
-        lam = rng.gamma(r, 1.0 / alpha, n)
-        p = rng.beta(a, b, n)
-        k = rng.geometric(p)  # index of the repeat purchase after which the customer leaves
-        events = rng.poisson(lam * T)
-        x = np.minimum(events, k)
-        dropped = events >= k
-        # the x observed event times are the first x of `events` uniform order statistics on (0, T)
-        last = np.where(x > 0, T * rng.beta(np.maximum(x, 1), np.maximum(events - x + 1, 1)), 0.0)
-        return pd.DataFrame({
-            "frequency": x, "recency": last, "T": T, "lam": lam, "p": p, "alive": ~dropped,
-        })
+        return _simulate_beta_geometric(params, T, seed=seed, first=False)
 
 
 # =============================================================================================

@@ -1,0 +1,382 @@
+"""The Pareto/NBD model (Schmittlein, Morrison & Colombo 1987) by maximum likelihood.
+
+While alive a customer buys at Poisson rate ``lambda``; their lifetime is exponential with
+rate ``mu``. Across customers ``lambda ~ Gamma(r, alpha)`` and ``mu ~ Gamma(s, beta)``
+(shape, rate). Given ``(lambda, mu)`` the likelihood of ``x`` repeat purchases, the last at
+``t_x``, in ``(0, T]`` is ``lambda**x exp(-(lambda + mu) T) + lambda**x mu
+int_{t_x}^T exp(-(lambda + mu) tau) dtau`` (alive at ``T``, or died at ``tau`` between the
+last purchase and ``T``). Averaging over the two gamma distributions,
+
+.. math::
+
+    L = \\frac{\\Gamma(r + x)\\alpha^r\\beta^s}{\\Gamma(r)} \\Big[(\\alpha + T)^{-(r+x)}
+        (\\beta + T)^{-s} + s \\int_{t_x}^{T} (\\alpha + \\tau)^{-(r+x)}
+        (\\beta + \\tau)^{-(s+1)} d\\tau\\Big].
+
+Fader & Hardie (2005, "A note on deriving the Pareto/NBD model and related expressions")
+write the integral with Gauss hypergeometric functions in ``(alpha - beta) / (alpha + t)``
+(``alpha >= beta``) or ``(beta - alpha) / (beta + t)`` (``alpha < beta``) and take a
+*difference* of two such terms, which cancels for heavy buyers and overflows their powers.
+Here the same integral is written without a difference. With
+``J(t; A, B) = int_t^inf (alpha + tau)**-A (beta + tau)**-B dtau``, integrating the first
+term by parts gives
+
+.. math::
+
+    L = \\frac{\\Gamma(r + x)\\alpha^r\\beta^s}{\\Gamma(r)}
+        \\big[(r + x)\\, J(T; r + x + 1, s) + s\\, J(t_x; r + x, s + 1)\\big],
+
+a sum of two positive terms (added with ``logaddexp``), and each ``J`` is, with the same
+switch on ``alpha >= beta``,
+
+.. math::
+
+    J(t; A, B) = \\frac{(\\alpha + t)^{-A} (\\beta + t)^{1-B}}{A + B - 1}
+        {}_2F_1\\Big(1, A; A + B; \\frac{\\alpha - \\beta}{\\alpha + t}\\Big)
+        \\quad (\\alpha \\ge \\beta)
+
+(swap ``alpha <-> beta`` and ``A <-> B`` otherwise). That Gauss function has positive terms
+whose ratio ``(A + k) / (A + B + k) * z`` stays below ``z < 1`` whatever ``x``: it is summed
+as a power series (:func:`crmlib.value._special.hyp2f1_series`) and enters through its
+logarithm, so nothing overflows for frequencies in the thousands. Where ``z`` is close to 1
+(``alpha`` and ``beta`` far apart, ``w = 1 - z < 0.02``) the series would need ``~ 40 / w``
+terms, and ``scipy.special.hyp2f1`` returns NaN for heavy buyers (e.g. ``hyp2f1(1, 301.5,
+302, 0.999)``); there the factor comes from its Euler integral in a log variable, by adaptive
+quadrature (:func:`_log_f_quad`). P(alive) is the share of
+the first (alive-at-``T``) term, ``(alpha + T)**-(r+x) (beta + T)**-s`` over the bracket,
+computed as a difference of logarithms.
+
+The gradient used by the optimiser is a central difference of the vectorised
+log-likelihood in the log-parameters (the hypergeometric terms have no cheap analytic
+derivatives in ``r`` and ``s``); the standard errors come, as for the other models, from the
+Hessian of that gradient.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import integrate, special
+
+from crmlib.value._btyd import _MLEModel
+from crmlib.value._inputs import (
+    ConvergenceError,
+    _horizon,
+    _rfm_arrays,
+)
+from crmlib.value._special import hyp2f1_series
+
+__all__ = ["ParetoNBD", "pareto_nbd_log_likelihood"]
+
+#: Step of the central-difference gradient, in log-parameters.
+_GRAD_STEP = 1e-5
+
+
+#: Below this ``w = 1 - z`` the hypergeometric factor is integrated rather than summed.
+_W_QUAD = 0.02
+
+
+def _log_f_quad(A: float, B: float, w: float) -> float:
+    """``log 2F1(1, A; A + B; 1 - w)`` from its integral, for ``w`` near 0 (any ``A``, ``B``).
+
+    ``2F1(1, A; A + B; 1 - w) / (A + B - 1) = int_0^1 v**(A+B-2) (w + (1-w) v)**-A dv``
+    (the tail integral ``J`` with ``v = (beta + t) / (beta + tau)``). With ``v = e**u`` the
+    integrand ``exp(h(u))``, ``h(u) = (A+B-1) u - A log(w + (1-w) e**u)``, is smooth, has at
+    most one maximum (at ``e**u = (A+B-1) w / ((1-w)(1-B))`` when that is below 1), decays
+    like ``e**((A+B-1) u)`` below ``log w`` and is 1 at ``u = 0``; it is integrated by
+    adaptive quadrature relative to its maximum, from where it has fallen below ``e**-60``.
+    """
+    c = A + B - 1.0
+    log_w, log_1w = np.log(w), np.log1p(-w)
+
+    def h(u):
+        return c * u - A * np.logaddexp(log_w, log_1w + u)
+
+    peak = 0.0
+    if B < 1.0:
+        peak = min(0.0, float(np.log(c) + log_w - log_1w - np.log1p(-B)))
+    h_max = max(h(peak), 0.0)
+    lower = min(peak, log_w) - 60.0 / c - 1.0
+    points = sorted({p for p in (peak, log_w) if lower < p < 0.0})
+    # full_output: no IntegrationWarning reaches the user when 1e-13 is not quite reached
+    value = integrate.quad(lambda u: np.exp(h(u) - h_max), lower, 0.0, points=points or None,
+                           epsabs=0.0, epsrel=1e-13, limit=400, full_output=1)[0]
+    return float(h_max + np.log(value) + np.log(c))
+
+
+def _log_tail(A: np.ndarray, B: np.ndarray, alpha: float, beta: float, t: np.ndarray) -> np.ndarray:
+    """``log J(t; A, B)``, ``J = int_t^inf (alpha + tau)**-A (beta + tau)**-B dtau`` (A + B > 1)."""
+    A, B, t = np.broadcast_arrays(*(np.asarray(v, dtype="float64") for v in (A, B, t)))
+    shape = A.shape
+    A, B, t = (np.ravel(v) for v in (A, B, t))
+    with np.errstate(all="ignore"):
+        if alpha >= beta:
+            big, small, e_big, e_small = alpha, beta, A, B
+        else:
+            big, small, e_big, e_small = beta, alpha, B, A
+        z = (big - small) / (big + t)
+        w = (small + t) / (big + t)
+        # near z = 1 the series needs ~ 40 / w terms: there, integrate instead
+        slow = w < _W_QUAD
+        log_f = np.empty(z.shape)
+        fast = ~slow
+        log_f[fast] = np.log1p(hyp2f1_series(1.0, e_big[fast], (e_big + e_small)[fast], z[fast]))
+        if slow.any():
+            rows = np.flatnonzero(slow)
+            keys, inv = np.unique(np.stack([e_big[rows], e_small[rows], w[rows]], axis=1),
+                                  axis=0, return_inverse=True)
+            values = np.array([_log_f_quad(*key) for key in keys])
+            log_f[rows] = values[inv.ravel()]
+        out = (-e_big * np.log(big + t) - (e_small - 1.0) * np.log(small + t) + log_f
+               - np.log(e_big + e_small - 1.0))
+    return out.reshape(shape)
+
+
+def _pnbd_parts(r, alpha, s, beta, x, t_x, T):
+    """Per-customer log-likelihood and log P(alive)."""
+    rx = r + x
+    with np.errstate(all="ignore"):
+        log_alive_term = np.log(rx) + _log_tail(rx + 1.0, s, alpha, beta, T)
+        log_dead_term = np.log(s) + _log_tail(rx, s + 1.0, alpha, beta, t_x)
+        log_bracket = np.logaddexp(log_alive_term, log_dead_term)
+        ll = (special.gammaln(rx) - special.gammaln(r) + r * np.log(alpha) + s * np.log(beta)
+              + log_bracket)
+        log_power = -rx * np.log(alpha + T) - s * np.log(beta + T)
+        # last purchase at T: no time to have died, P(alive) = 1 exactly
+        log_alive = np.where(t_x >= T, 0.0, np.minimum(log_power - log_bracket, 0.0))
+    return ll, log_alive
+
+
+def pareto_nbd_log_likelihood(params: Sequence[float], frequency: Any, recency: Any, T: Any) -> np.ndarray:
+    """Pareto/NBD log-likelihood of each customer (Fader & Hardie 2005, eq. 22 rewritten).
+
+    Evaluated as the sum of two positive terms whose hypergeometric factors are summed as
+    power series with positive terms (see the module docstring), so it stays finite for
+    heavy buyers over long histories.
+
+    Parameters
+    ----------
+    params : sequence of 4 floats
+        ``(r, alpha, s, beta)``, all > 0.
+    frequency, recency, T : array-like
+        Repeat purchases ``x``, time of the last purchase ``t_x`` and age ``T``, measured from
+        the first purchase.
+
+    Returns
+    -------
+    numpy.ndarray
+        One log-likelihood per customer.
+
+    Examples
+    --------
+    A customer without repeat purchases seen for ``T`` has likelihood ``P(no purchase while
+    alive, whenever they died)``; at ``T = 0`` it is 1:
+
+    >>> import numpy as np
+    >>> ll = pareto_nbd_log_likelihood((0.5, 2.0, 0.7, 3.0), [0, 0], [0.0, 0.0], [0.0, 10.0])
+    >>> bool(np.isclose(ll[0], 0.0)), bool(ll[1] < 0)
+    (True, True)
+    """
+    r, alpha, s, beta = (float(v) for v in params)
+    x, t_x, T = (np.asarray(v, dtype="float64") for v in (frequency, recency, T))
+    return _pnbd_parts(r, alpha, s, beta, x, t_x, T)[0]
+
+
+def _pnbd_mean_nll(theta, x, t_x, T, w):
+    r, alpha, s, beta = np.exp(theta)
+    ll = _pnbd_parts(r, alpha, s, beta, x, t_x, T)[0]
+    return -np.dot(w, ll) / w.sum()
+
+
+def _pnbd_nll(theta, x, t_x, T, w):
+    """Mean negative log-likelihood and its central-difference gradient in log-parameters."""
+    value = _pnbd_mean_nll(theta, x, t_x, T, w)
+    grad = np.empty(len(theta))
+    for j in range(len(theta)):
+        up, down = theta.copy(), theta.copy()
+        up[j] += _GRAD_STEP
+        down[j] -= _GRAD_STEP
+        grad[j] = (_pnbd_mean_nll(up, x, t_x, T, w) - _pnbd_mean_nll(down, x, t_x, T, w)) / (2 * _GRAD_STEP)
+    return value, grad
+
+
+def _lifetime_factor(s: float, b: np.ndarray, t: float) -> np.ndarray:
+    """``b / (s - 1) * (1 - (b / (b + t)) ** (s - 1))``, continuous at ``s = 1`` (``b log(1 + t/b)``)."""
+    with np.errstate(all="ignore"):
+        log_ratio = np.log1p(t / b)
+        if abs(s - 1.0) < 1e-10:
+            return b * log_ratio
+        return b * -np.expm1(-(s - 1.0) * log_ratio) / (s - 1.0)
+
+
+class ParetoNBD(_MLEModel):
+    """The Pareto/NBD "buy till you die" model (Schmittlein, Morrison & Colombo 1987).
+
+    While alive, a customer buys at Poisson rate ``lambda`` and may die at any moment, at
+    exponential rate ``mu`` (unlike the BG/NBD, where dropout happens only right after a
+    purchase). Across customers ``lambda ~ Gamma(r, alpha)`` (mean purchase rate
+    ``r / alpha``) and ``mu ~ Gamma(s, beta)`` (mean dropout rate ``s / beta``). Fitted by
+    maximum likelihood on the RFM summary, like :class:`BGNBD`, with the numerically stable
+    likelihood of :func:`pareto_nbd_log_likelihood`.
+
+    Parameters
+    ----------
+    penalizer, max_iter, tol
+        As in :class:`BGNBD`.
+
+    Attributes
+    ----------
+    params_ : pandas.Series
+        ``r``, ``alpha``, ``s``, ``beta``.
+    se_, n_customers_, log_likelihood_, converged_, n_iter_
+        As in :class:`BGNBD`.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(1)
+    >>> summary = ParetoNBD.simulate((0.5, 4.0, 0.6, 10.0), T=rng.uniform(20, 40, 3000), seed=1)
+    >>> model = ParetoNBD().fit(summary)
+    >>> bool(abs(model.params_["r"] - 0.5) < 4 * model.se_["r"])
+    True
+    >>> X = pd.DataFrame({"frequency": [0, 5, 5], "recency": [0.0, 5.0, 29.0], "T": [30.0] * 3})
+    >>> p = model.probability_alive(X)
+    >>> bool(p.iloc[1] < p.iloc[2])  # same frequency, the more recent buyer is likelier alive
+    True
+    """
+
+    _names = ("r", "alpha", "s", "beta")
+    _title = "Pareto/NBD"
+
+    def __init__(self, *, penalizer: float = 0.0, max_iter: int = 1000, tol: float = 1e-10):
+        super().__init__(penalizer=penalizer, max_iter=max_iter, tol=tol)
+
+    def fit(self, X: Any, y: Any = None) -> ParetoNBD:
+        """Fit to an RFM summary (columns ``frequency``, ``recency``, ``T`` or their ``_cal`` twins).
+
+        Returns
+        -------
+        self
+        """
+        # beta starts at the mean age: a mean lifetime of the order of the history
+        return self._fit_rfm(X, _pnbd_nll, distinct_x=False,
+                             last_start=lambda T: max(float(T.mean()), 1.0))
+
+    @property
+    def mean_purchase_rate_(self) -> float:
+        """Mean purchase rate of a live customer, ``r / alpha`` (purchases per time unit)."""
+        r, alpha, _, _ = self._check_fitted("mean_purchase_rate_")
+        return float(r / alpha)
+
+    @property
+    def mean_dropout_rate_(self) -> float:
+        """Mean dropout rate, ``s / beta`` (deaths per customer per time unit)."""
+        _, _, s, beta = self._check_fitted("mean_dropout_rate_")
+        return float(s / beta)
+
+    def log_likelihood(self, X: Any) -> np.ndarray:
+        """Log-likelihood of each customer of ``X`` under the fitted parameters."""
+        params = self._check_fitted("log_likelihood")
+        return pareto_nbd_log_likelihood(params, *_rfm_arrays(X, "ParetoNBD.log_likelihood"))
+
+    def _p_alive(self, params, x, t_x, T):
+        r, alpha, s, beta = params
+        log_alive = _pnbd_parts(r, alpha, s, beta, x, t_x, T)[1]
+        if not np.all(np.isfinite(log_alive)):
+            raise ConvergenceError(
+                f"ParetoNBD: P(alive) could not be evaluated for "
+                f"{int((~np.isfinite(log_alive)).sum())} customers (the hypergeometric series "
+                f"did not converge: alpha={alpha:.4g} and beta={beta:.4g} are very far apart). "
+                f"Refit with penalizer > 0 or rescale time."
+            )
+        return np.exp(log_alive)
+
+    def probability_alive(self, X: Any) -> Any:
+        """Probability that each customer is still alive at ``T``.
+
+        ``P(alive | x, t_x, T) = (alpha + T)**-(r+x) (beta + T)**-s / [(r + x) J(T; r + x + 1,
+        s) + s J(t_x; r + x, s + 1)]`` (the module docstring defines ``J``); equal to
+        Fader & Hardie's (2005) eq. 18. It is 1 when the last purchase is at ``T``
+        (``t_x = T``, including ``x = 0`` at ``T = 0``) and rises with the recency.
+
+        Returns
+        -------
+        Series (indexed like ``X``) or array
+        """
+        params = self._check_fitted("probability_alive")
+        x, t_x, T = _rfm_arrays(X, "ParetoNBD.probability_alive")
+        return self._out(self._p_alive(params, x, t_x, T), X, "p_alive")
+
+    def expected_purchases(self, X: Any, t: float) -> Any:
+        """Expected purchases of each customer in the next ``t`` time units.
+
+        ``E[Y(t) | x, t_x, T] = (r + x)(beta + T) / ((alpha + T)(s - 1)) [1 - ((beta + T) /
+        (beta + T + t)) ** (s - 1)] P(alive)`` (Fader & Hardie 2005, eq. 21; its limit
+        ``(r + x)(beta + T) / (alpha + T) log(1 + t / (beta + T))`` at ``s = 1``).
+
+        Returns
+        -------
+        Series (indexed like ``X``) or array
+        """
+        params = self._check_fitted("expected_purchases")
+        t = _horizon(t, "t", "ParetoNBD.expected_purchases")
+        x, t_x, T = _rfm_arrays(X, "ParetoNBD.expected_purchases")
+        return self._out(self._cond_expected(params, x, t_x, T, t), X, "expected_purchases")
+
+    def _cond_expected(self, params, x, t_x, T, t):
+        r, alpha, s, beta = params
+        if t == 0:
+            return np.zeros_like(x)
+        alive = self._p_alive(params, x, t_x, T)
+        return (r + x) / (alpha + T) * _lifetime_factor(s, beta + T, t) * alive
+
+    def expected_purchases_new(self, t: float) -> float:
+        """Expected purchases of a newly acquired customer in their first ``t`` time units.
+
+        ``E[X(t)] = r beta / (alpha (s - 1)) [1 - (beta / (beta + t)) ** (s - 1)]`` (Fader &
+        Hardie 2005, eq. 17; repeat purchases, the first one not counted).
+        """
+        r, alpha, s, beta = self._check_fitted("expected_purchases_new")
+        t = _horizon(t, "t", "ParetoNBD.expected_purchases_new")
+        if t == 0:
+            return 0.0
+        return float(r / alpha * _lifetime_factor(s, np.float64(beta), t))
+
+    @staticmethod
+    def simulate(params: Sequence[float], T: Any, *, seed: int | None = 0) -> pd.DataFrame:
+        """Simulate RFM summaries from the Pareto/NBD with given parameters (for tests/teaching).
+
+        Parameters
+        ----------
+        params : (r, alpha, s, beta)
+        T : array-like
+            Observation length of each customer (time since the first purchase).
+        seed : int, optional
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``frequency``, ``recency``, ``T``; plus the latent ``lam``, ``mu`` and ``alive``.
+
+        Examples
+        --------
+        >>> ParetoNBD.simulate((1.0, 5.0, 1.0, 10.0), T=[10.0, 20.0], seed=0).columns.tolist()
+        ['frequency', 'recency', 'T', 'lam', 'mu', 'alive']
+        """
+        r, alpha, s, beta = (float(v) for v in params)
+        T = np.asarray(T, dtype="float64")
+        rng = np.random.default_rng(seed)
+        n = len(T)
+        lam = rng.gamma(r, 1.0 / alpha, n)
+        mu = rng.gamma(s, 1.0 / beta, n)
+        life = rng.exponential(1.0 / mu)
+        active = np.minimum(life, T)
+        x = rng.poisson(lam * active)
+        # the last of x uniform purchase times on (0, active) is active * Beta(x, 1)
+        last = np.where(x > 0, active * rng.beta(np.maximum(x, 1), 1.0), 0.0)
+        return pd.DataFrame({
+            "frequency": x, "recency": last, "T": T, "lam": lam, "mu": mu, "alive": life > T,
+        })
