@@ -250,7 +250,8 @@ def test_missing_data_home_lists_places_env_var_and_download(tmp_path, monkeypat
 
 def test_sources_describe_every_loader():
     assert set(_real.SOURCES) == {
-        "cdnow", "hillstrom", "orange_juice", "paidsearch", "amusement_park", "ta_feng", "groceries"
+        "cdnow", "hillstrom", "orange_juice", "paidsearch", "amusement_park", "ta_feng", "groceries",
+        "donations",
     }
     for spec in _real.SOURCES.values():
         assert {"title", "folder", "files", "description", "citation", "download"} <= set(spec)

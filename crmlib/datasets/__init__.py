@@ -5,7 +5,7 @@
 - :func:`read_transactions` — map, parse and validate a user's order log, with a row
   reconciliation (rows read = rows kept + rows set aside, per reason).
 - ``load_cdnow``, ``load_hillstrom``, ``load_orange_juice``, ``load_paidsearch``,
-  ``load_amusement_park``, ``load_ta_feng``, ``load_groceries`` — the real data sets of ``../shared/data`` (or ``CRMLIB_DATA_HOME``).
+  ``load_amusement_park``, ``load_ta_feng``, ``load_groceries``, ``load_donations`` — the real data sets of ``../shared/data`` (or ``CRMLIB_DATA_HOME``).
 """
 
 from crmlib.datasets._constants import AS_OF, CATEGORIES, DEFAULT_SEED, END, MEDIA_CHANNELS, REGIONS, SALES_CHANNELS, START
@@ -30,6 +30,7 @@ from crmlib.datasets._real import (
     data_home,
     load_amusement_park,
     load_cdnow,
+    load_donations,
     load_groceries,
     load_hillstrom,
     load_orange_juice,
@@ -64,6 +65,7 @@ __all__ = [
     "load_cdnow",
     "load_groceries",
     "load_default",
+    "load_donations",
     "load_hillstrom",
     "load_orange_juice",
     "load_paidsearch",

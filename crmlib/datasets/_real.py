@@ -2,7 +2,7 @@
 
 The files are not part of the repository.  They live in a *data home* folder with one
 sub-folder per data set (``cdnow/``, ``hillstrom/``, ``dominicks_oj/``, ``ebay_paidsearch/``,
-``amusement_park/``, ``ta_feng/``, ``groceries/``); :func:`data_home` finds it and :data:`SOURCES` says where to download
+``amusement_park/``, ``ta_feng/``, ``groceries/``, ``donations/``); :func:`data_home` finds it and :data:`SOURCES` says where to download
 each data set.  Every loader checks the file's structure (columns, width, value types) and
 returns a tidy, typed DataFrame.
 """
@@ -26,6 +26,7 @@ __all__ = [
     "data_home",
     "load_amusement_park",
     "load_cdnow",
+    "load_donations",
     "load_groceries",
     "load_hillstrom",
     "load_orange_juice",
@@ -173,6 +174,26 @@ SOURCES: dict[str, dict[str, object]] = {
             "The public datasets repository of Lantz, Machine Learning with R (groceries.csv), "
             "or from R: library(arules); data(Groceries); write(Groceries, 'groceries.csv', "
             "format = 'basket', sep = ','). Save it as groceries/groceries.csv."
+        ),
+    },
+    "donations": {
+        "title": "Donations of a US non-profit's 1995 donor cohort (Fader, Hardie & Shang)",
+        "folder": "donations",
+        "files": ("donations.csv",),
+        "description": (
+            "The 11,104 first-time donors of 1995 of a US non-profit, summarised over the six "
+            "annual donation opportunities 1996-2001: 22 rows, one per pattern of repeat "
+            "donations (frequency), year of the last one (recency, in opportunities) and "
+            "opportunities (periods, 6 for all), with the number of donors (weights). The "
+            "discrete-time (BG/BB) reference data."
+        ),
+        "citation": (
+            "Fader, P. S., Hardie, B. G. S. & Shang, J. (2010). Customer-Base Analysis in a "
+            "Discrete-Time Noncontractual Setting. Marketing Science 29(6), 1086-1108."
+        ),
+        "download": (
+            "The MIT-licensed Lifetimes package on PyPI ships it as "
+            "lifetimes/datasets/donations.csv; save that file as donations/donations.csv."
         ),
     },
 }
@@ -850,3 +871,53 @@ def load_groceries(path: str | os.PathLike | None = None) -> pd.DataFrame:
         items.extend(names)
     return pd.DataFrame({"basket": np.asarray(baskets, dtype=np.int64),
                          "item": pd.array(items, dtype="string")})
+
+
+def load_donations(path: str | os.PathLike | None = None) -> pd.DataFrame:
+    """The donors' (x, t_x, n) summary of Fader, Hardie & Shang (2010): 22 rows, 11,104 donors.
+
+    Parameters
+    ----------
+    path : str or path-like, optional
+        ``donations.csv`` itself, or a folder holding ``donations/donations.csv`` (or the file).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per pattern: ``frequency`` (repeat donations in the six annual opportunities
+        1996-2001), ``recency`` (the opportunity of the last one, 0 without any), ``n`` (the
+        file's ``periods``: opportunities, 6) and ``weights`` (donors with that pattern), all
+        int64 — the input of :class:`crmlib.value.BGBB`.
+
+    Raises
+    ------
+    DataError
+        When the file is not found or its columns or values are not those of
+        ``donations.csv`` (whole numbers >= 0, frequency <= recency <= periods).
+
+    Examples
+    --------
+    >>> d = load_donations()
+    >>> len(d), int(d["weights"].sum()), d.columns.tolist()
+    (22, 11104, ['frequency', 'recency', 'n', 'weights'])
+    """
+    where = "load_donations"
+    file = _data_file("donations", "donations.csv", path, where)
+    kinds: dict[str, object] = {"frequency": "int", "recency": "int", "periods": "int", "weights": "int"}
+    raw = _read_csv_checked(where, "donations", file, list(kinds))
+    out = _convert(where, file, raw, kinds, line_offset=2)
+    frame = pd.DataFrame({
+        "frequency": out["frequency"], "recency": out["recency"], "n": out["periods"],
+        "weights": out["weights"],
+    }, index=pd.RangeIndex(len(raw))).astype("int64")
+    rules = [(column, out[column] < 0, "whole numbers >= 0") for column in kinds]
+    rules += [
+        ("frequency", out["frequency"] > out["recency"], "values <= recency"),
+        ("periods", out["recency"] > out["periods"], "values >= recency"),
+        ("weights", out["weights"] < 1, "whole numbers >= 1 (donors per pattern)"),
+    ]
+    for column, bad, rule in rules:
+        bad = np.asarray(bad)
+        if bad.any():
+            raise _bad_values(where, file, column, raw[column], bad, rule, line_offset=2)
+    return frame

@@ -10,6 +10,11 @@ The public face of lesson 03's module; each subject lives in a private module:
   P(alive) that stay finite for heavy buyers (:func:`pareto_nbd_log_likelihood`);
 - ``_mbgnbd`` — :class:`MBGNBD`, the modified BG/NBD of Batislam, Denizel & Filiztekin (2007)
   (:func:`mbgnbd_log_likelihood`), where customers may also drop out after the first purchase;
+- ``_bgbb`` — :class:`BGBB`, the beta-geometric/beta-Bernoulli model of Fader, Hardie & Shang
+  (2010) for discrete-time opportunities (:func:`bgbb_log_likelihood`), and
+  :func:`rfm_discrete`, its ``(x, t_x, n)`` summary of an order log;
+- ``_compare`` — :func:`compare_models` (log-likelihood, AIC, BIC and holdout errors of the
+  models fitted on one summary, in one table) and :func:`likelihood_ratio_test` (nested models);
 - ``_special`` — the BG/NBD's Gauss hypergeometric term, evaluated stably for heavy buyers and
   long horizons (Euler's transformation, a series with a tail bound, Gauss's connection formula);
 - ``_clv`` — :func:`rfm_weeks` (the models' input from an order log), :func:`holdout_check` and
@@ -32,6 +37,8 @@ are days / 7).  Nothing here changes global state.
 from __future__ import annotations
 
 from crmlib.exceptions import ConvergenceError
+from crmlib.value._bgbb import BGBB, bgbb_log_likelihood, rfm_discrete
+from crmlib.value._compare import compare_models, likelihood_ratio_test
 from crmlib.value._btyd import (
     BGNBD,
     GammaGamma,
@@ -81,6 +88,7 @@ from crmlib.value._tiers import (
 )
 
 __all__ = [
+    "BGBB",
     "BGNBD",
     "CLVIntervals",
     "DEFAULT_TIERS",
@@ -95,11 +103,13 @@ __all__ = [
     "SpendFrequencyCorrelation",
     "TierMigration",
     "alive_history",
+    "bgbb_log_likelihood",
     "bgnbd_log_likelihood",
     "calibration_table",
     "call_list",
     "churn_dataset",
     "clv_interval",
+    "compare_models",
     "customer_lifetime_value",
     "day_flooring_effect",
     "frequency_recency_matrix",
@@ -107,6 +117,7 @@ __all__ = [
     "gamma_gamma_log_likelihood",
     "holdout_check",
     "lift_curve",
+    "likelihood_ratio_test",
     "loyalty_points",
     "loyalty_tiers",
     "make_churn_model",
@@ -120,6 +131,7 @@ __all__ = [
     "plot_holdout_check",
     "plot_lift_curve",
     "plot_retention_curves",
+    "rfm_discrete",
     "rfm_weeks",
     "spend_frequency_correlation",
     "tier_migration",

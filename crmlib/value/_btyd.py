@@ -104,6 +104,19 @@ class ModelSummary(SummaryDisplay):
 # =============================================================================================
 # maximum likelihood in log space
 # =============================================================================================
+def _with_central_gradient(mean_nll, theta: np.ndarray, *args, step: float = 1e-5):
+    """``(mean_nll(theta), its central-difference gradient)``, for likelihoods without an
+    analytic gradient (Pareto/NBD, BG/BB); ``step`` is in the log-parameters."""
+    value = mean_nll(theta, *args)
+    grad = np.empty(len(theta))
+    for j in range(len(theta)):
+        up, down = theta.copy(), theta.copy()
+        up[j] += step
+        down[j] -= step
+        grad[j] = (mean_nll(up, *args) - mean_nll(down, *args)) / (2 * step)
+    return value, grad
+
+
 def _numeric_hessian(grad, theta: np.ndarray) -> np.ndarray:
     """Hessian of a scalar function from its analytic gradient (central differences)."""
     k = len(theta)

@@ -61,7 +61,7 @@ import numpy as np
 import pandas as pd
 from scipy import integrate, special
 
-from crmlib.value._btyd import _MLEModel
+from crmlib.value._btyd import _MLEModel, _with_central_gradient
 from crmlib.value._inputs import (
     ConvergenceError,
     _horizon,
@@ -193,14 +193,7 @@ def _pnbd_mean_nll(theta, x, t_x, T, w):
 
 def _pnbd_nll(theta, x, t_x, T, w):
     """Mean negative log-likelihood and its central-difference gradient in log-parameters."""
-    value = _pnbd_mean_nll(theta, x, t_x, T, w)
-    grad = np.empty(len(theta))
-    for j in range(len(theta)):
-        up, down = theta.copy(), theta.copy()
-        up[j] += _GRAD_STEP
-        down[j] -= _GRAD_STEP
-        grad[j] = (_pnbd_mean_nll(up, x, t_x, T, w) - _pnbd_mean_nll(down, x, t_x, T, w)) / (2 * _GRAD_STEP)
-    return value, grad
+    return _with_central_gradient(_pnbd_mean_nll, theta, x, t_x, T, w, step=_GRAD_STEP)
 
 
 def _lifetime_factor(s: float, b: np.ndarray, t: float) -> np.ndarray:
