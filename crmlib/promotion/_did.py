@@ -454,7 +454,8 @@ def diff_in_diff(
         groups = cell["u"].to_numpy()
         beta = np.linalg.lstsq(X, yy, rcond=None)[0]
         cov, g = _cluster_cov(X, yy - X @ beta, groups)
-        est, se, n_obs = float(beta[3]), float(np.sqrt(cov[3, 3])), len(cell)
+        # a robust variance is >= 0; a perfect fit can leave -1e-30 of round-off
+        est, se, n_obs = float(beta[3]), float(np.sqrt(max(cov[3, 3], 0.0))), len(cell)
     else:
         keep = frame["u"].isin(cell["u"]).to_numpy()
         if panel[time].isna().any():
@@ -467,7 +468,7 @@ def diff_in_diff(
         yy, X = M[:, 0], M[:, 1:]
         beta = np.linalg.lstsq(X, yy, rcond=None)[0]
         cov, g = _cluster_cov(X, yy - X @ beta, ucode, k_extra=int(tcode.max()))
-        est, se, n_obs = float(beta[0]), float(np.sqrt(cov[0, 0])), int(keep.sum())
+        est, se, n_obs = float(beta[0]), float(np.sqrt(max(cov[0, 0], 0.0))), int(keep.sum())
     g = int(cell["u"].nunique())
     crit = stats.t.ppf(1 - alpha / 2, g - 1)
     low, high = est - crit * se, est + crit * se
@@ -592,7 +593,7 @@ def event_study(
     yy, X = M[:, 0], M[:, 1:]
     beta = np.linalg.lstsq(X, yy, rcond=None)[0]
     cov, g = _cluster_cov(X, yy - X @ beta, ucode, k_extra=len(periods) - 1)
-    se = np.sqrt(np.diag(cov))
+    se = np.sqrt(np.maximum(np.diag(cov), 0.0))
     crit = stats.t.ppf(1 - alpha / 2, g - 1)
     table = pd.DataFrame({"estimate": beta, "std_error": se}, index=pd.Index(others, name="relative_period"))
     table.loc[reference] = [0.0, 0.0]
