@@ -201,9 +201,6 @@ class BGBB(_MLEModel):
     _names = ("alpha", "beta", "gamma", "delta")
     _title = "BG/BB"
 
-    def __init__(self, *, penalizer: float = 0.0, max_iter: int = 1000, tol: float = 1e-10):
-        super().__init__(penalizer=penalizer, max_iter=max_iter, tol=tol)
-
     def fit(self, X: Any, y: Any = None) -> BGBB:
         """Fit to a summary with columns ``frequency``, ``recency``, ``n`` and optional ``weights``.
 

@@ -540,9 +540,6 @@ class BGNBD(_MLEModel):
     _names = ("r", "alpha", "a", "b")
     _title = "BG/NBD"
 
-    def __init__(self, *, penalizer: float = 0.0, max_iter: int = 1000, tol: float = 1e-10):
-        super().__init__(penalizer=penalizer, max_iter=max_iter, tol=tol)
-
     def fit(self, X: Any, y: Any = None) -> BGNBD:
         """Fit to an RFM summary.
 

@@ -135,9 +135,6 @@ class MBGNBD(_MLEModel):
     _names = ("r", "alpha", "a", "b")
     _title = "MBG/NBD"
 
-    def __init__(self, *, penalizer: float = 0.0, max_iter: int = 1000, tol: float = 1e-10):
-        super().__init__(penalizer=penalizer, max_iter=max_iter, tol=tol)
-
     def fit(self, X: Any, y: Any = None) -> MBGNBD:
         """Fit to an RFM summary (columns ``frequency``, ``recency``, ``T`` or their ``_cal`` twins).
 

@@ -244,9 +244,6 @@ class ParetoNBD(_MLEModel):
     _names = ("r", "alpha", "s", "beta")
     _title = "Pareto/NBD"
 
-    def __init__(self, *, penalizer: float = 0.0, max_iter: int = 1000, tol: float = 1e-10):
-        super().__init__(penalizer=penalizer, max_iter=max_iter, tol=tol)
-
     def fit(self, X: Any, y: Any = None) -> ParetoNBD:
         """Fit to an RFM summary (columns ``frequency``, ``recency``, ``T`` or their ``_cal`` twins).
 
