@@ -15,6 +15,10 @@ The public face of lesson 03's module; each subject lives in a private module:
   :func:`rfm_discrete`, its ``(x, t_x, n)`` summary of an order log;
 - ``_compare`` — :func:`compare_models` (log-likelihood, AIC, BIC and holdout errors of the
   models fitted on one summary, in one table) and :func:`likelihood_ratio_test` (nested models);
+- ``_evaluation`` — the evaluation suite, each a compute twin and its plot:
+  :func:`repeat_purchase_histogram`, :func:`tracking_table` (repeat transactions over
+  calendar time against the expectation), :func:`holdout_errors` (per-customer error and the
+  coverage of the model's intervals); with :func:`holdout_check` by frequency or recency;
 - ``_special`` — the BG/NBD's Gauss hypergeometric term, evaluated stably for heavy buyers and
   long horizons (Euler's transformation, a series with a tail bound, Gauss's connection formula);
 - ``_clv`` — :func:`rfm_weeks` (the models' input from an order log), :func:`holdout_check` and
@@ -26,7 +30,8 @@ The public face of lesson 03's module; each subject lives in a private module:
   their liability (:func:`loyalty_points`);
 - ``_diagnostics`` — the BTYD diagnostics: :func:`frequency_recency_matrix`,
   :func:`alive_history`, :func:`spend_frequency_correlation` (the Gamma-Gamma independence
-  check), :func:`clv_interval` (parametric bootstrap) and :func:`day_flooring_effect`;
+  check), :func:`clv_interval` (intervals on each customer's purchases and CLV and on
+  segment totals, by parametric or resampling bootstrap) and :func:`day_flooring_effect`;
 - ``_decision`` — the retention decision: :func:`call_list`, ranked by expected margin at risk
   with a break-even cut-off.
 
@@ -75,6 +80,15 @@ from crmlib.value._diagnostics import (
     plot_frequency_recency_matrix,
     spend_frequency_correlation,
 )
+from crmlib.value._evaluation import (
+    HoldoutErrors,
+    holdout_errors,
+    plot_holdout_errors,
+    plot_repeat_purchase_histogram,
+    plot_tracking,
+    repeat_purchase_histogram,
+    tracking_table,
+)
 from crmlib.value._mbgnbd import MBGNBD, mbgnbd_log_likelihood
 from crmlib.value._pareto import ParetoNBD, pareto_nbd_log_likelihood
 from crmlib.value._retention import plot_cohort_heatmap, plot_retention_curves
@@ -91,11 +105,12 @@ __all__ = [
     "BGBB",
     "BGNBD",
     "CLVIntervals",
-    "DEFAULT_TIERS",
     "CallList",
     "ChurnData",
     "ConvergenceError",
+    "DEFAULT_TIERS",
     "GammaGamma",
+    "HoldoutErrors",
     "LoyaltyPoints",
     "MBGNBD",
     "ModelSummary",
@@ -116,6 +131,7 @@ __all__ = [
     "gains_table",
     "gamma_gamma_log_likelihood",
     "holdout_check",
+    "holdout_errors",
     "lift_curve",
     "likelihood_ratio_test",
     "loyalty_points",
@@ -129,10 +145,15 @@ __all__ = [
     "plot_frequency_recency_matrix",
     "plot_gains",
     "plot_holdout_check",
+    "plot_holdout_errors",
     "plot_lift_curve",
+    "plot_repeat_purchase_histogram",
     "plot_retention_curves",
+    "plot_tracking",
+    "repeat_purchase_histogram",
     "rfm_discrete",
     "rfm_weeks",
     "spend_frequency_correlation",
     "tier_migration",
+    "tracking_table",
 ]

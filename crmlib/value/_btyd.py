@@ -463,6 +463,41 @@ def _bgnbd_nll(theta, x, t_x, T, w, xs=None, inv=None):
     return -np.dot(w, ll) / total, -grad
 
 
+def _nb_log_pmf(r, alpha, t, k):
+    """log P(N(t) = k) for a Poisson process whose rate is Gamma(r, alpha) (shape, rate)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (special.gammaln(r + k) - special.gammaln(r) - special.gammaln(k + 1.0)
+                + r * (np.log(alpha) - np.log(alpha + t))
+                + special.xlogy(k, t) - k * np.log(alpha + t))
+
+
+def _nb_tail(r, alpha, t, k):
+    """P(N(t) >= k) of the same count: the regularized incomplete beta I_z(k, r), z = t / (alpha + t)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = t / (alpha + t)
+        return np.where(k > 0, special.betainc(np.maximum(k, 1.0), r, z), 1.0)
+
+
+def _beta_geometric_pmf(r, alpha, a, b, t, k, *, first: bool):
+    """P(X(t) = k) of the BG/NBD (``first=False``) or the MBG/NBD (``first=True``).
+
+    Alive after the k-th purchase with probability ``(1 - p) ** k`` (``** (k + 1)`` when the
+    customer may leave at time 0) and then exactly k events; or gone right after the k-th
+    purchase (``p (1 - p) ** (k - 1)``, resp. ``p (1 - p) ** k``), which needs at least k
+    events. Averaged over ``p ~ Beta(a, b)`` these weights are ratios of beta functions.
+    """
+    k = np.asarray(k, dtype="float64")
+    shift = 1.0 if first else 0.0
+    with np.errstate(all="ignore"):
+        log_beta = special.betaln(a, b)
+        alive = np.exp(special.betaln(a, b + k + shift) - log_beta + _nb_log_pmf(r, alpha, t, k))
+        can_go = k + shift >= 1  # no dropout before the first opportunity
+        gone_b = np.where(can_go, b + k + shift - 1.0, 1.0)
+        gone = np.where(can_go, np.exp(special.betaln(a + 1.0, gone_b) - log_beta), 0.0)
+        value = alive + gone * _nb_tail(r, alpha, t, k)
+    return value
+
+
 def _simulate_beta_geometric(params: Sequence[float], T: Any, *, seed: int | None, first: bool) -> pd.DataFrame:
     """RFM summaries of the BG/NBD (``first=False``) or the MBG/NBD (``first=True``: a
     customer may also leave right after the first purchase)."""
@@ -628,8 +663,7 @@ class BGNBD(_MLEModel):
         r, alpha, a, b = params
         if t == 0:
             return np.zeros_like(x)
-        bracket = bgnbd_bracket(r, alpha, a, b, x, T, t)
-        value = (a + b + x - 1) / (a - 1) * bracket * self._p_alive(r, alpha, a, b, x, t_x, T)
+        value = self._given_alive(params, x, T, t) * self._p_alive(r, alpha, a, b, x, t_x, T)
         if not np.all(np.isfinite(value)):
             raise ConvergenceError(
                 f"BGNBD.expected_purchases: the hypergeometric series did not give a finite "
@@ -637,6 +671,48 @@ class BGNBD(_MLEModel):
                 f"horizon t, or check that a is not close to 1 (a={a:.4g})."
             )
         return value
+
+    # -- the pieces the evaluation suite and CLV share (crmlib.value._evaluation) ------------
+    # Every conditional quantity of the model is P(alive) times the same quantity for a
+    # customer known to be alive at T, whose future is a BG/NBD with the posterior parameters
+    # lambda ~ Gamma(r + x, alpha + T) and p ~ Beta(a, b + x) (the likelihood of being alive
+    # after x repeat purchases is (1 - p) ** x lambda ** x exp(-lambda T)). So P(alive) needs
+    # (x, t_x, T) and the rest (x, T) only, which CLV and the holdout intervals exploit.
+    def _alive(self, params, x, t_x, T):
+        return self._p_alive(*params, x, t_x, T)
+
+    @staticmethod
+    def _given_alive(params, x, T, t):
+        """E[purchases in (T, T + t] | alive at T]; ``x``, ``T``, ``t`` broadcast."""
+        r, alpha, a, b = params
+        x, T, t = np.broadcast_arrays(np.asarray(x, "float64"), np.asarray(T, "float64"),
+                                      np.asarray(t, "float64"))
+        return (a + b + x - 1) / (a - 1) * bgnbd_bracket(r, alpha, a, b, x, T, t)
+
+    @staticmethod
+    def _pmf_given_alive(params, x, T, t, k):
+        """P(k purchases in (T, T + t] | alive at T); arguments broadcast."""
+        r, alpha, a, b = params
+        return _beta_geometric_pmf(r + x, alpha + T, a, b + x, t, k, first=False)
+
+    def _pmf_new(self, params, t, k):
+        return self._pmf_given_alive(params, 0.0, 0.0, t, k)
+
+    def _expected_new(self, params, t):
+        return self._given_alive(params, 0.0, 0.0, t)
+
+    def probability_of_n_purchases(self, t: float, x: int) -> float:
+        """Probability that a newly acquired customer makes ``x`` repeat purchases by ``t``.
+
+        ``P(X(t) = x) = B(a, b + x) / B(a, b) NB(x) + [x > 0] B(a + 1, b + x - 1) / B(a, b)
+        P(N(t) >= x)`` (FHL 2005, eq. 8), with ``NB`` the negative binomial count of the
+        gamma-mixed Poisson process (alive throughout, or dropped out right after the x-th
+        purchase). The compute behind :func:`repeat_purchase_histogram`.
+        """
+        params = self._check_fitted("probability_of_n_purchases")
+        t = _horizon(t, "t", f"{type(self).__name__}.probability_of_n_purchases")
+        x = check_int(x, "x", where=f"{type(self).__name__}.probability_of_n_purchases", low=0)
+        return float(self._pmf_new(params, t, x))
 
     def expected_purchases_new(self, t: float) -> float:
         """Expected purchases of a newly acquired customer in their first ``t`` time units.
@@ -922,8 +998,13 @@ class GammaGamma(_MLEModel):
         >>> model.expected_spend(X).round(2).tolist()
         [20.0, 20.0, 26.0]
         """
-        where = "GammaGamma.expected_spend"
-        p, q, g = self._check_fitted("expected_spend")
+        params = self._check_fitted("expected_spend")
+        values = self._spend(params, *self._spend_inputs(X, "GammaGamma.expected_spend"))
+        index = _index_of(X)
+        return pd.Series(values, index=index, name="expected_spend") if index is not None else values
+
+    def _spend_inputs(self, X: Any, where: str) -> tuple[np.ndarray, np.ndarray]:
+        """Frequencies and mean spends that inform each customer's own estimate (0, 0 if none)."""
         x, m = _gg_arrays(X, where)
         nonpos = (x > 0) & (m <= 0)
         if nonpos.any() and self.nonpositive != "exclude":
@@ -934,8 +1015,9 @@ class GammaGamma(_MLEModel):
                 f"which gives them the population mean spend."
             )
         own = (x > 0) & ~nonpos
-        xs = np.where(own, x, 0.0)
-        ms = np.where(own, m, 0.0)
-        values = p * (g + xs * ms) / (p * xs + q - 1)
-        index = _index_of(X)
-        return pd.Series(values, index=index, name="expected_spend") if index is not None else values
+        return np.where(own, x, 0.0), np.where(own, m, 0.0)
+
+    @staticmethod
+    def _spend(params, xs, ms):
+        p, q, g = params
+        return p * (g + xs * ms) / (p * xs + q - 1)

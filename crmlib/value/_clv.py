@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from crmlib._validation import check_int, check_real
-from crmlib.exceptions import DataError, ParameterError
+from crmlib.exceptions import ConvergenceError, DataError, ParameterError
 from crmlib.plotting import get_ax
 from crmlib.value._btyd import BGNBD, GammaGamma
 from crmlib.value._inputs import _rfm_arrays
@@ -73,27 +74,36 @@ def rfm_weeks(
     return summary
 
 
-def holdout_check(model: BGNBD, summary: pd.DataFrame, *, max_frequency: int = 7) -> pd.DataFrame:
-    """Predicted against actual holdout purchases, by calibration-period frequency.
+def holdout_check(model: Any, summary: pd.DataFrame, *, by: str = "frequency",
+                  max_frequency: int = 7, n_bins: int = 8) -> pd.DataFrame:
+    """Predicted against actual holdout purchases, by calibration-period frequency or recency.
 
     The compute twin of :func:`plot_holdout_check`: customers are grouped by
-    ``frequency_cal`` (the last group is ``max_frequency`` or more); in each group the mean
-    actual ``frequency_holdout`` is set beside the mean of the model's expected purchases over
-    each customer's ``duration_holdout`` (FHL 2005, figure 4).
+    ``frequency_cal`` (``by="frequency"``; the last group is ``max_frequency`` or more) or by
+    ``recency_cal`` (``by="recency"``: customers without repeat purchases in a group of their
+    own, the others in ``n_bins`` equal-width bins of recency), and in each group the mean
+    actual ``frequency_holdout`` is set beside the mean of the model's conditional expectation
+    over each customer's ``duration_holdout`` (FHL 2005, figure 4). Grouping by recency shows
+    what frequency hides: whether the model's P(alive) falls off at the right pace for
+    customers who have been quiet.
 
     Parameters
     ----------
-    model : BGNBD
+    model : BGNBD, MBGNBD or ParetoNBD
         Fitted on the calibration columns of ``summary``.
     summary : pandas.DataFrame
         A calibration/holdout summary (:func:`rfm_weeks` with ``calibration_end``).
+    by : {"frequency", "recency"}, default "frequency"
     max_frequency : int, default 7
+    n_bins : int, default 8
+        Recency bins (``by="recency"``).
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by ``frequency_cal`` (0 … ``max_frequency``, the last meaning "or more"):
-        ``customers``, ``actual``, ``predicted``.
+        ``customers``, ``actual``, ``predicted``; indexed by ``frequency_cal`` (0 …
+        ``max_frequency``, the last meaning "or more"), or by ``recency_cal`` (labels
+        ``"no repeat"`` and the bins' ranges in the summary's time unit).
 
     Examples
     --------
@@ -103,9 +113,15 @@ def holdout_check(model: BGNBD, summary: pd.DataFrame, *, max_frequency: int = 7
     >>> cal["frequency_holdout"], cal["duration_holdout"] = 0, 10.0
     >>> holdout_check(BGNBD().fit(cal), cal, max_frequency=3).columns.tolist()
     ['customers', 'actual', 'predicted']
+    >>> holdout_check(BGNBD().fit(cal), cal, by="recency", n_bins=3).index.tolist()
+    ['no repeat', '0-10', '10-20', '20-30']
     """
+    from crmlib._validation import check_choice
+
     where = "holdout_check"
+    by = check_choice(by, "by", ["frequency", "recency"], where=where)
     check_int(max_frequency, "max_frequency", where=where, low=1)
+    n_bins = check_int(n_bins, "n_bins", where=where, low=1)
     needed = ["frequency_cal", "recency_cal", "T_cal", "frequency_holdout", "duration_holdout"]
     missing = [c for c in needed if c not in summary.columns]
     if missing:
@@ -113,6 +129,9 @@ def holdout_check(model: BGNBD, summary: pd.DataFrame, *, max_frequency: int = 7
             f"{where}: column {missing[0]!r} not in the summary. Columns present: "
             f"{list(map(str, summary.columns))}. Build it with rfm_weeks(..., calibration_end=...)."
         )
+    if not hasattr(model, "_cond_expected"):
+        raise ParameterError(f"{where}: model must be a fitted BGNBD, MBGNBD or ParetoNBD. Got a "
+                             f"{type(model).__name__}.")
     params = model._check_fitted(where)
     x, t_x, T = _rfm_arrays(summary, where)
     duration = summary["duration_holdout"].to_numpy("float64")
@@ -121,14 +140,26 @@ def holdout_check(model: BGNBD, summary: pd.DataFrame, *, max_frequency: int = 7
         sel = duration == d
         predicted[sel] = model._cond_expected(params, x[sel], t_x[sel], T[sel], float(d))
     frame = pd.DataFrame({
-        "frequency_cal": np.minimum(x, max_frequency).astype("int64"),
         "actual": summary["frequency_holdout"].to_numpy("float64"),
         "predicted": predicted,
     })
-    table = frame.groupby("frequency_cal").agg(
+    if by == "frequency":
+        frame["frequency_cal"] = np.minimum(x, max_frequency).astype("int64")
+        order = list(range(max_frequency + 1))
+    else:
+        edges = np.linspace(0.0, max(float(t_x.max()), 1e-9), n_bins + 1)
+        labels = [f"{lo:g}-{hi:g}" for lo, hi in zip(np.round(edges[:-1], 1), np.round(edges[1:], 1),
+                                                      strict=True)]
+        bins = np.clip(np.searchsorted(edges, t_x, side="left") - 1, 0, n_bins - 1)
+        frame["recency_cal"] = np.where(x > 0, np.asarray(labels, dtype=object)[bins], "no repeat")
+        order = ["no repeat", *labels]
+    key = frame.columns[-1]
+    table = frame.groupby(key).agg(
         customers=("actual", "size"), actual=("actual", "mean"), predicted=("predicted", "mean"))
-    return table.reindex(range(max_frequency + 1)).fillna({"customers": 0}).astype(
+    table = table.reindex(pd.Index(order, name=key)).fillna({"customers": 0}).astype(
         {"customers": "int64"})
+    table.attrs["model"] = getattr(model, "_title", type(model).__name__)
+    return table
 
 
 def plot_holdout_check(table: pd.DataFrame, *, ax: Any = None) -> Any:
@@ -145,17 +176,23 @@ def plot_holdout_check(table: pd.DataFrame, *, ax: Any = None) -> Any:
     ['actual', 'predicted (BG/NBD)']
     """
     ax = get_ax(ax)
-    last = int(table.index.max())
-    labels = [str(i) if i < last else f"{i}+" for i in table.index]
+    if table.index.name == "recency_cal":
+        labels = [str(i) for i in table.index]
+        xlabel = "recency in the calibration period (time of the last purchase)"
+    else:
+        last = int(table.index.max())
+        labels = [str(i) if i < last else f"{i}+" for i in table.index]
+        xlabel = "purchases in the calibration period"
     ax.plot(labels, table["actual"], marker="o", label="actual")
-    ax.plot(labels, table["predicted"], marker="s", linestyle="--", label="predicted (BG/NBD)")
-    ax.set(xlabel="purchases in the calibration period", ylabel="mean purchases in the holdout")
+    ax.plot(labels, table["predicted"], marker="s", linestyle="--",
+            label=f"predicted ({table.attrs.get('model', 'BG/NBD')})")
+    ax.set(xlabel=xlabel, ylabel="mean purchases in the holdout")
     ax.legend()
     return ax
 
 
 def customer_lifetime_value(
-    bgnbd: BGNBD, gamma_gamma: GammaGamma, X: pd.DataFrame, *, horizon: int = 52,
+    model: Any, gamma_gamma: GammaGamma, X: pd.DataFrame, *, horizon: int = 52,
     margin: float = 0.3, discount_rate: float = 0.1, periods_per_year: float = 52.0,
 ) -> pd.Series:
     """Discounted margin of each customer's expected purchases over a horizon.
@@ -165,18 +202,26 @@ def customer_lifetime_value(
         \\mathrm{CLV}_i = \\text{margin} \\times E[M_i] \\times \\sum_{k=1}^{H}
             \\frac{E[Y_i(k)] - E[Y_i(k-1)]}{(1 + d)^{k / \\text{periods\\_per\\_year}}}
 
-    where ``E[Y_i(k)]`` is the BG/NBD expected number of purchases in the next ``k`` time
-    units (:meth:`BGNBD.expected_purchases`), ``E[M_i]`` the Gamma-Gamma expected transaction
-    value (:meth:`GammaGamma.expected_spend`), ``H = horizon`` and ``d`` the annual discount
-    rate. The purchases of period ``k`` are discounted to today at the end of that period.
-    With ``discount_rate = 0`` and ``margin = 1`` this is expected purchases × expected spend.
+    where ``E[Y_i(k)]`` is the purchase model's expected number of purchases in the next ``k``
+    time units (``expected_purchases`` of :class:`BGNBD`, :class:`MBGNBD` or
+    :class:`ParetoNBD`), ``E[M_i]`` the Gamma-Gamma expected transaction value
+    (:meth:`GammaGamma.expected_spend`), ``H = horizon`` and ``d`` the annual discount rate.
+    The purchases of period ``k`` are discounted to today at the end of that period. With
+    ``discount_rate = 0`` and ``margin = 1`` this is expected purchases x expected spend.
+
+    ``E[Y_i(k)]`` is P(alive) times an expectation that depends on the frequency and age only,
+    so the discounted sum is computed once per distinct ``(frequency, T)`` and the cost grows
+    with those pairs, not with the customers.
 
     Parameters
     ----------
-    bgnbd, gamma_gamma : fitted models
+    model : BGNBD, MBGNBD or ParetoNBD
+        A fitted purchase model.
+    gamma_gamma : GammaGamma
+        A fitted spend model.
     X : pandas.DataFrame
         ``frequency``, ``recency``, ``T`` and ``monetary_value`` per customer (in the time
-        unit of the BG/NBD fit).
+        unit of the purchase model's fit).
     horizon : int, default 52
         Number of time units ahead (52 weeks = one year).
     margin : float in [0, 1], default 0.3
@@ -202,56 +247,86 @@ def customer_lifetime_value(
     True
     """
     where = "customer_lifetime_value"
-    horizon = check_int(horizon, "horizon", where=where, low=1)
-    margin = check_real(margin, "margin", where=where, low=0, high=1)
-    discount_rate = check_real(discount_rate, "discount_rate", where=where, low=0)
-    periods_per_year = check_real(periods_per_year, "periods_per_year", where=where, low=0,
-                                  low_inclusive=False)
+    plan = _clv_plan(where, horizon=horizon, margin=margin, discount_rate=discount_rate,
+                     periods_per_year=periods_per_year)
     if not isinstance(X, pd.DataFrame):
         raise ParameterError(
             f"{where}: X must be a pandas DataFrame with columns frequency, recency, T and "
             f"monetary_value. Got a {type(X).__name__}."
         )
-    params = bgnbd._check_fitted(where)
+    params = _purchase_params(model, where)
     x, t_x, T = _rfm_arrays(X, where)
     spend = np.asarray(gamma_gamma.expected_spend(X), dtype="float64")
+    pairs = _Pairs(x, T)
+    discounted, _ = _given_alive_sums(model, params, pairs, plan, where)
+    alive = np.asarray(model._alive(params, x, t_x, T), dtype="float64")
+    return pd.Series(plan.margin * spend * alive * discounted[pairs.inverse], index=X.index,
+                     name="clv")
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """The checked CLV options: the horizon's time points and their discount factors."""
+
+    horizon: int
+    margin: float
+    weeks: np.ndarray
+    factor: np.ndarray
+
+
+def _clv_plan(where: str, *, horizon: int = 52, margin: float = 0.3, discount_rate: float = 0.1,
+              periods_per_year: float = 52.0) -> _Plan:
+    horizon = check_int(horizon, "horizon", where=where, low=1)
+    margin = check_real(margin, "margin", where=where, low=0, high=1)
+    discount_rate = check_real(discount_rate, "discount_rate", where=where, low=0)
+    periods_per_year = check_real(periods_per_year, "periods_per_year", where=where, low=0,
+                                  low_inclusive=False)
     weeks = np.arange(1, horizon + 1, dtype="float64")
-    factor = (1 + discount_rate) ** (-weeks / periods_per_year)
-    if len(x) * horizon <= _CELLS:
-        # few customers (e.g. the bootstrap of clv_interval): every week in one evaluation
-        increments = np.diff(_expected_path(bgnbd, params, x, t_x, T, weeks), axis=0, prepend=0.0)
-        total = factor @ increments
-    else:  # many customers: week by week keeps memory small and is faster
-        total = np.zeros(len(x))
-        previous = np.zeros(len(x))
-        for k, f in zip(weeks, factor, strict=True):
-            cumulative = bgnbd._cond_expected(params, x, t_x, T, float(k))
-            total += (cumulative - previous) * f
-            previous = cumulative
-    return pd.Series(margin * spend * total, index=X.index, name="clv")
+    return _Plan(horizon=horizon, margin=margin, weeks=weeks,
+                 factor=(1 + discount_rate) ** (-weeks / periods_per_year))
 
 
-#: Up to this many customer-weeks, customer_lifetime_value evaluates all weeks at once.
-_CELLS = 50_000
-
-
-def _expected_path(bgnbd: BGNBD, params: np.ndarray, x: np.ndarray, t_x: np.ndarray,
-                   T: np.ndarray, weeks: np.ndarray) -> np.ndarray:
-    """Expected purchases by each of ``weeks`` (rows) for each customer (columns)."""
-    from crmlib.exceptions import ConvergenceError
-    from crmlib.value._special import bgnbd_bracket
-
-    r, alpha, a, b = params
-    shape = (len(weeks), len(x))
-    bracket = bgnbd_bracket(
-        r, alpha, a, b, np.broadcast_to(x, shape).ravel(), np.broadcast_to(T, shape).ravel(),
-        np.broadcast_to(weeks[:, None], shape).ravel(),
-    ).reshape(shape)
-    value = (a + b + x - 1) / (a - 1) * bracket * bgnbd._p_alive(r, alpha, a, b, x, t_x, T)
-    if not np.all(np.isfinite(value)):
-        raise ConvergenceError(
-            f"customer_lifetime_value: the hypergeometric series did not give a finite value for "
-            f"{int((~np.isfinite(value).all(axis=0)).sum())} customers (horizon {len(weeks)}). "
-            f"Use a shorter horizon, or check that a is not close to 1 (a={a:.4g})."
+def _purchase_params(model: Any, where: str) -> np.ndarray:
+    if not hasattr(model, "_given_alive"):
+        raise ParameterError(
+            f"{where}: the purchase model must be a fitted BGNBD, MBGNBD or ParetoNBD from "
+            f"crmlib.value (BG/BB counts opportunities, not time). Got a {type(model).__name__}."
         )
-    return value
+    return model._check_fitted(where)
+
+
+class _Pairs:
+    """The distinct (frequency, T) of the customers and each customer's row among them."""
+
+    def __init__(self, x: np.ndarray, T: np.ndarray):
+        codes, uniques = pd.MultiIndex.from_arrays([x, T]).factorize()
+        self.inverse = np.asarray(codes, dtype="int64")
+        self.x = uniques.get_level_values(0).to_numpy("float64")
+        self.T = uniques.get_level_values(1).to_numpy("float64")
+
+
+def _given_alive_sums(model: Any, params: np.ndarray, pairs: _Pairs, plan: _Plan,
+                      where: str) -> tuple[np.ndarray, np.ndarray]:
+    """Discounted and plain expected purchases over the horizon of each pair, given alive."""
+    n, h = len(pairs.x), plan.horizon
+    discounted = np.empty(n)
+    plain = np.empty(n)
+    step = max(1, _CELLS // h)
+    for lo in range(0, n, step):
+        sl = slice(lo, lo + step)
+        path = model._given_alive(params, pairs.x[None, sl], pairs.T[None, sl], plan.weeks[:, None])
+        discounted[sl] = plan.factor @ np.diff(path, axis=0, prepend=0.0)
+        plain[sl] = path[-1]
+    if not (np.all(np.isfinite(discounted)) and np.all(np.isfinite(plain))):
+        a = params[2]
+        raise ConvergenceError(
+            f"{where}: the expected purchases are not finite for "
+            f"{int((~np.isfinite(discounted)).sum())} (frequency, T) pairs over the horizon "
+            f"{h}. Use a shorter horizon, or check the fit (for the BG/NBD family, a close to 1: "
+            f"a={a:.4g})."
+        )
+    return discounted, plain
+
+
+#: Customer-weeks (pair-weeks) evaluated at once.
+_CELLS = 2_000_000

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from crmlib.value._btyd import BGNBD, _MLEModel, _simulate_beta_geometric
+from crmlib.value._btyd import BGNBD, _beta_geometric_pmf, _MLEModel, _simulate_beta_geometric
 from crmlib.value._inputs import (
     ConvergenceError,
     _horizon,
@@ -204,8 +204,7 @@ class MBGNBD(_MLEModel):
         r, alpha, a, b = params
         if t == 0:
             return np.zeros_like(x)
-        bracket = bgnbd_bracket(r, alpha, a, b + 1.0, x, T, t)
-        value = (a + b + x) / (a - 1) * bracket * self._p_alive(r, alpha, a, b, x, t_x, T)
+        value = self._given_alive(params, x, T, t) * self._p_alive(r, alpha, a, b, x, t_x, T)
         if not np.all(np.isfinite(value)):
             raise ConvergenceError(
                 f"MBGNBD.expected_purchases: the hypergeometric series did not give a finite "
@@ -213,6 +212,38 @@ class MBGNBD(_MLEModel):
                 f"horizon t, or check that a is not close to 1 (a={a:.4g})."
             )
         return value
+
+    # -- the pieces the evaluation suite and CLV share (see BGNBD) -------------------------
+    # Alive at T after x repeat purchases, a customer has survived x + 1 dropout chances:
+    # p ~ Beta(a, b + x + 1), lambda ~ Gamma(r + x, alpha + T), and from T on the process is a
+    # BG/NBD (dropout after each further purchase only).
+    def _alive(self, params, x, t_x, T):
+        return self._p_alive(*params, x, t_x, T)
+
+    @staticmethod
+    def _given_alive(params, x, T, t):
+        r, alpha, a, b = params
+        x, T, t = np.broadcast_arrays(np.asarray(x, "float64"), np.asarray(T, "float64"),
+                                      np.asarray(t, "float64"))
+        return (a + b + x) / (a - 1) * bgnbd_bracket(r, alpha, a, b + 1.0, x, T, t)
+
+    @staticmethod
+    def _pmf_given_alive(params, x, T, t, k):
+        r, alpha, a, b = params
+        return _beta_geometric_pmf(r + x, alpha + T, a, b + x + 1.0, t, k, first=False)
+
+    @staticmethod
+    def _pmf_new(params, t, k):
+        return _beta_geometric_pmf(*params, t, k, first=True)
+
+    @staticmethod
+    def _expected_new(params, t):
+        r, alpha, a, b = params
+        t = np.asarray(t, "float64")
+        zero = np.zeros_like(t)
+        return b / (a - 1) * bgnbd_bracket(r, alpha, a, b + 1.0, zero, zero, t)
+
+    probability_of_n_purchases = BGNBD.probability_of_n_purchases
 
     def expected_purchases_new(self, t: float) -> float:
         """Expected repeat purchases of a newly acquired customer in their first ``t`` time units.

@@ -61,7 +61,8 @@ import numpy as np
 import pandas as pd
 from scipy import integrate, special
 
-from crmlib.value._btyd import _MLEModel, _with_central_gradient
+from crmlib._validation import check_int
+from crmlib.value._btyd import _MLEModel, _nb_log_pmf, _with_central_gradient
 from crmlib.value._inputs import (
     ConvergenceError,
     _horizon,
@@ -205,6 +206,24 @@ def _lifetime_factor(s: float, b: np.ndarray, t: float) -> np.ndarray:
         return b * -np.expm1(-(s - 1.0) * log_ratio) / (s - 1.0)
 
 
+#: Gauss-Legendre nodes and weights on (0, 1) for the Pareto/NBD's lifetime integral.
+_GL_NODES, _GL_WEIGHTS = (lambda z, w: ((z + 1) / 2, w / 2))(*np.polynomial.legendre.leggauss(64))
+
+
+def _pareto_nbd_pmf(r, alpha, s, beta, t, k):
+    """P(X(t) = k) of the Pareto/NBD, elementwise over broadcast arguments (see
+    :meth:`ParetoNBD.probability_of_n_purchases`)."""
+    r, alpha, s, beta, t, k = np.broadcast_arrays(*(np.asarray(v, "float64")
+                                                    for v in (r, alpha, s, beta, t, k)))
+    with np.errstate(all="ignore"):
+        log_survive = s * (np.log(beta) - np.log(beta + t))  # log P(lifetime > t)
+        dead_by_t = -np.expm1(log_survive)
+        v = dead_by_t[..., None] * _GL_NODES  # lifetime quantiles u(v), v in (0, F(t))
+        u = beta[..., None] * np.expm1(-np.log1p(-v) / s[..., None])
+        inner = np.exp(_nb_log_pmf(r[..., None], alpha[..., None], u, k[..., None])) @ _GL_WEIGHTS
+        return np.exp(log_survive + _nb_log_pmf(r, alpha, t, k)) + dead_by_t * inner
+
+
 class ParetoNBD(_MLEModel):
     """The Pareto/NBD "buy till you die" model (Schmittlein, Morrison & Colombo 1987).
 
@@ -317,11 +336,47 @@ class ParetoNBD(_MLEModel):
         return self._out(self._cond_expected(params, x, t_x, T, t), X, "expected_purchases")
 
     def _cond_expected(self, params, x, t_x, T, t):
-        r, alpha, s, beta = params
         if t == 0:
             return np.zeros_like(x)
         alive = self._p_alive(params, x, t_x, T)
-        return (r + x) / (alpha + T) * _lifetime_factor(s, beta + T, t) * alive
+        return self._given_alive(params, x, T, t) * alive
+
+    # -- the pieces the evaluation suite and CLV share (see BGNBD) -------------------------
+    # Alive at T after x repeat purchases: lambda ~ Gamma(r + x, alpha + T) and mu ~ Gamma(s,
+    # beta + T) (the likelihood is lambda ** x exp(-(lambda + mu) T)); the future from T is a
+    # Pareto/NBD with those parameters.
+    _alive = _p_alive
+
+    @staticmethod
+    def _given_alive(params, x, T, t):
+        r, alpha, s, beta = params
+        return (r + x) / (alpha + T) * _lifetime_factor(s, beta + T, t)
+
+    @staticmethod
+    def _pmf_given_alive(params, x, T, t, k):
+        r, alpha, s, beta = params
+        return _pareto_nbd_pmf(r + x, alpha + T, s, beta + T, t, k)
+
+    def _pmf_new(self, params, t, k):
+        return self._pmf_given_alive(params, 0.0, 0.0, t, k)
+
+    def _expected_new(self, params, t):
+        return self._given_alive(params, 0.0, 0.0, np.asarray(t, "float64"))
+
+    def probability_of_n_purchases(self, t: float, x: int) -> float:
+        """Probability that a newly acquired customer makes ``x`` repeat purchases by ``t``.
+
+        ``P(X(t) = x) = (beta / (beta + t)) ** s NB(x; t) + int_0^F NB(x; u(v)) dv``: alive at
+        ``t`` (the gamma-mixed Poisson count over ``t``), or dead at the lifetime ``u``,
+        written through its distribution function ``v = F(u) = 1 - (beta / (beta + u)) ** s``
+        so that the integrand is smooth; the integral is a 64-point Gauss-Legendre sum
+        (error below 1e-12 on CDNOW's parameters, checked against the closed-form mean). The
+        compute behind :func:`repeat_purchase_histogram`.
+        """
+        params = self._check_fitted("probability_of_n_purchases")
+        t = _horizon(t, "t", "ParetoNBD.probability_of_n_purchases")
+        x = check_int(x, "x", where="ParetoNBD.probability_of_n_purchases", low=0)
+        return float(self._pmf_new(params, t, x))
 
     def expected_purchases_new(self, t: float) -> float:
         """Expected purchases of a newly acquired customer in their first ``t`` time units.
