@@ -340,3 +340,34 @@ def test_clv_interval_bad_input():
         v.clv_interval(model, gg, X, segments=pd.Series([None] * len(X), index=X.index))
     with pytest.raises(ParameterError, match="BG/BB counts opportunities"):
         v.customer_lifetime_value(v.BGBB(), gg, X)
+
+
+def test_call_list_ranks_bracket_the_point_list_and_mark_the_margin():
+    X = _summary_with_spend("bgnbd", 2000, seed=12)
+    bg, gg = v.BGNBD().fit(X), v.GammaGamma().fit(X)
+    point = v.call_list(v.customer_lifetime_value(bg, gg, X, horizon=26),
+                        bg.probability_no_purchase(X, 26.0), contact_cost=2.0, save_rate=0.2, key="k")
+    ranks = v.call_list_ranks(bg, gg, X, churn_window=26.0, contact_cost=2.0, save_rate=0.2,
+                              n_draws=40, horizon=26, key="k")
+    t = ranks.table
+    assert t["customer"].tolist() == point.table["customer"].tolist()
+    assert np.allclose(t["value_at_risk"], point.table["value_at_risk"])
+    assert (t["rank_low"] <= t["rank_high"]).all()
+    assert ((t["var_low"] <= t["value_at_risk"] * (1 + 1e-9)) & (t["value_at_risk"] <= t["var_high"] * (1 + 1e-9))).mean() > 0.95
+    assert ranks.n_calls["low"] <= ranks.n_calls["point"] <= ranks.n_calls["high"]
+    # far above the cut-off a customer is always called; far below, never
+    assert t["p_call"].iloc[0] == 1.0 and t["p_call"].iloc[-1] == 0.0
+    assert ranks.sure + ranks.unsure <= len(t)
+    assert "either side" in ranks.summary()
+    with pytest.raises(ParameterError, match="BGNBD, MBGNBD or ParetoNBD"):
+        v.call_list_ranks(object(), gg, X, churn_window=26.0, contact_cost=2.0, save_rate=0.2)
+
+
+def test_pareto_probability_no_purchase_is_the_count_distribution_at_zero():
+    model = _with_params(v.ParetoNBD, PNBD)
+    sim = _simulate_split("pareto", PNBD, np.full(40_000, 30.0), 20.0, seed=13)
+    quiet = model.probability_no_purchase(sim, 20.0)
+    observed = (sim["frequency_holdout"] == 0).mean()
+    se = np.sqrt((quiet * (1 - quiet)).sum()) / len(sim)
+    assert abs(observed - quiet.mean()) < 4 * se
+    assert np.allclose(model.probability_no_purchase(sim.head(5), 0.0), 1.0)

@@ -33,7 +33,7 @@ The public face of lesson 03's module; each subject lives in a private module:
   check), :func:`clv_interval` (intervals on each customer's purchases and CLV and on
   segment totals, by parametric or resampling bootstrap) and :func:`day_flooring_effect`;
 - ``_decision`` — the retention decision: :func:`call_list`, ranked by expected margin at risk
-  with a break-even cut-off.
+  with a break-even cut-off, and :func:`call_list_ranks`, how sure its ranks and cut-off are.
 
 Time is measured in the unit of the summary you fit (weeks in the lessons: recency and ``T``
 are days / 7).  Nothing here changes global state.
@@ -68,7 +68,7 @@ from crmlib.value._clv import (
     plot_holdout_check,
     rfm_weeks,
 )
-from crmlib.value._decision import CallList, call_list
+from crmlib.value._decision import CallList, CallListRanks, call_list, call_list_ranks
 from crmlib.value._diagnostics import (
     CLVIntervals,
     SpendFrequencyCorrelation,
@@ -106,6 +106,7 @@ __all__ = [
     "BGNBD",
     "CLVIntervals",
     "CallList",
+    "CallListRanks",
     "ChurnData",
     "ConvergenceError",
     "DEFAULT_TIERS",
@@ -122,6 +123,7 @@ __all__ = [
     "bgnbd_log_likelihood",
     "calibration_table",
     "call_list",
+    "call_list_ranks",
     "churn_dataset",
     "clv_interval",
     "compare_models",

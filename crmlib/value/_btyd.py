@@ -678,6 +678,9 @@ class BGNBD(_MLEModel):
     # lambda ~ Gamma(r + x, alpha + T) and p ~ Beta(a, b + x) (the likelihood of being alive
     # after x repeat purchases is (1 - p) ** x lambda ** x exp(-lambda T)). So P(alive) needs
     # (x, t_x, T) and the rest (x, T) only, which CLV and the holdout intervals exploit.
+    #: ``_given_alive`` is ``lead * bgnbd_bracket`` with ``b`` shifted by this (CLV's fast sum)
+    _bracket_shift = 0.0
+
     def _alive(self, params, x, t_x, T):
         return self._p_alive(*params, x, t_x, T)
 

@@ -309,14 +309,19 @@ def _given_alive_sums(model: Any, params: np.ndarray, pairs: _Pairs, plan: _Plan
                       where: str) -> tuple[np.ndarray, np.ndarray]:
     """Discounted and plain expected purchases over the horizon of each pair, given alive."""
     n, h = len(pairs.x), plan.horizon
-    discounted = np.empty(n)
-    plain = np.empty(n)
-    step = max(1, _CELLS // h)
-    for lo in range(0, n, step):
-        sl = slice(lo, lo + step)
-        path = model._given_alive(params, pairs.x[None, sl], pairs.T[None, sl], plan.weeks[:, None])
-        discounted[sl] = plan.factor @ np.diff(path, axis=0, prepend=0.0)
-        plain[sl] = path[-1]
+    fast = _bracket_sums(model, params, pairs, plan) if hasattr(model, "_bracket_shift") else None
+    if fast is not None:
+        discounted, plain = fast
+    else:
+        discounted = np.empty(n)
+        plain = np.empty(n)
+        step = max(1, _CELLS // h)
+        for lo in range(0, n, step):
+            sl = slice(lo, lo + step)
+            path = model._given_alive(params, pairs.x[None, sl], pairs.T[None, sl],
+                                      plan.weeks[:, None])
+            discounted[sl] = plan.factor @ np.diff(path, axis=0, prepend=0.0)
+            plain[sl] = path[-1]
     if not (np.all(np.isfinite(discounted)) and np.all(np.isfinite(plain))):
         a = params[2]
         raise ConvergenceError(
@@ -330,3 +335,71 @@ def _given_alive_sums(model: Any, params: np.ndarray, pairs: _Pairs, plan: _Plan
 
 #: Customer-weeks (pair-weeks) evaluated at once.
 _CELLS = 2_000_000
+#: Most series terms the shared-series sum of _bracket_sums may take (else the direct path).
+_MAX_SERIES = 3000
+
+
+def _bracket_sums(model: Any, params: np.ndarray, pairs: _Pairs, plan: _Plan):
+    """The BG/NBD family's discounted sum over the horizon, one power series for all pairs.
+
+    Given alive, the expectation is ``lead(x) * (1 - w ** (a - 1) G(x, z))`` with ``z = k /
+    (alpha + T + k)``, ``w = 1 - z`` and ``G(x, z) = 2F1(A, B; C_x; z) = sum_n c_n(x) z ** n``,
+    whose coefficients depend on the frequency only (:mod:`crmlib.value._special`). Summing
+    by parts, the discounted sum is ``sum_k g_k E(k)`` with ``g_k = f_k - f_{k+1}`` (``f`` the
+    discount factors, ``f_{H+1} = 0``), so
+
+        sum_k g_k w_k ** (a - 1) G(x, z_k) = sum_n c_n(x) M_n(T),
+        M_n(T) = sum_k g_k w_k ** (a - 1) z_k ** n,
+
+    a product of an (x by n) and an (n by T) matrix: the cost is one pass over the distinct
+    ages and weeks per series term instead of a series per pair and week. The terms are
+    summed until the bound on the rest is below 1e-15 of the smallest sum; when that needs
+    more than ``_MAX_SERIES`` terms (very long horizons for new customers) this returns None
+    and the direct evaluation is used. Agreement with the direct path: 1e-12 relative
+    (tested).
+    """
+    r, alpha, a, b = params
+    b = b + model._bracket_shift
+    if abs(a - 1.0) < 1e-8:
+        return None
+    f = plan.factor
+    g = f - np.append(f[1:], 0.0)
+    xs, x_of = np.unique(pairs.x, return_inverse=True)
+    Ts, T_of = np.unique(pairs.T, return_inverse=True)
+    base = alpha + Ts[:, None]
+    z = plan.weeks[None, :] / (base + plan.weeks[None, :])
+    z_max = float(z.max())
+    if 40.0 / (1.0 - z_max) > _MAX_SERIES:
+        return None
+    weight = g[None, :] * np.exp((a - 1.0) * np.log1p(-z))  # g_k w_k ** (a - 1)
+    A, B = a + b - 1.0 - r, a - 1.0
+    C = a + b + xs - 1.0
+    head = weight.sum(axis=1)  # the n = 0 term (c_0 = 1)
+    coef = np.ones(len(xs))
+    power = weight.copy()
+    rows_c, rows_m = [], []
+    settled = max(-A, -B, 0.0) + 1.0
+    floor = float(head.min()) if head.size else 1.0
+    with np.errstate(all="ignore"):
+        for k in range(_MAX_SERIES):
+            ratio = (A + k) * (B + k) / ((C + k) * (k + 1.0))
+            coef = coef * ratio
+            power = power * z
+            moments = power.sum(axis=1)
+            rows_c.append(coef)
+            rows_m.append(moments)
+            rho = z_max * max(1.0, float(np.max(np.abs(ratio))))
+            if k + 1 >= settled and rho < 1:
+                bound = float(np.max(np.abs(coef))) * float(moments.max()) * rho / (1.0 - rho)
+                if bound <= 1e-16 * floor:
+                    break
+        else:
+            return None
+    dead = np.vstack(rows_c).T @ np.vstack(rows_m)  # (x, T): sum_n>=1 c_n(x) M_n(T)
+    total = g.sum() - head[T_of] - dead[x_of, T_of]
+    lead = (a + b + pairs.x - 1.0) / (a - 1.0)
+    discounted = lead * total
+    plain = model._given_alive(params, pairs.x, pairs.T, float(plan.horizon))
+    if not (np.all(np.isfinite(discounted)) and np.all(np.isfinite(plain))):
+        return None
+    return discounted, np.asarray(plain, "float64")

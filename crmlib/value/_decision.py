@@ -11,7 +11,7 @@ from crmlib._results import SummaryDisplay
 from crmlib._validation import check_real, format_examples
 from crmlib.exceptions import DataError, ParameterError
 
-__all__ = ["CallList", "call_list"]
+__all__ = ["CallList", "CallListRanks", "call_list", "call_list_ranks"]
 
 
 @dataclass(frozen=True, repr=False)
@@ -184,3 +184,162 @@ def call_list(
     table.index = pd.RangeIndex(1, len(table) + 1, name="rank")
     return CallList(table=table, contact_cost=contact_cost, save_rate=save_rate,
                     threshold=float(threshold))
+
+
+# =============================================================================================
+# how sure is the order of the list?
+# =============================================================================================
+@dataclass(frozen=True, repr=False)
+class CallListRanks(SummaryDisplay):
+    """The call list's ranks and cut-off under the uncertainty of the fitted models.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        The customers in the order of the point call list (indexed by its ``rank``):
+        ``customer`` (pseudonym), ``value_at_risk`` and its interval ``var_low``,
+        ``var_high``, the rank's interval ``rank_low``, ``rank_high``, and ``p_call``, the
+        share of draws in which the customer is above the cut-off.
+    n_calls : pandas.Series
+        Calls above the cut-off: ``point``, ``low``, ``high`` over the draws.
+    threshold : float
+    n_draws : int
+    alpha : float
+    """
+
+    _html_table = "top"
+    _html_lines = 2
+    _html_float = "{:,.2f}"
+
+    table: pd.DataFrame
+    n_calls: pd.Series
+    threshold: float
+    n_draws: int
+    alpha: float
+
+    @property
+    def top(self) -> pd.DataFrame:
+        return self.table.head(10)
+
+    @property
+    def sure(self) -> int:
+        """Customers above the cut-off in at least ``1 - alpha / 2`` of the draws."""
+        return int((self.table["p_call"] >= 1 - self.alpha / 2).sum())
+
+    @property
+    def unsure(self) -> int:
+        """Customers whose side of the cut-off changes between draws (neither sure nor never)."""
+        p = self.table["p_call"]
+        return int(((p > self.alpha / 2) & (p < 1 - self.alpha / 2)).sum())
+
+    def summary(self) -> str:
+        c = self.n_calls
+        return (
+            f"Calls above the cut-off {self.threshold:,.2f}: {c['point']:,.0f} "
+            f"({100 * (1 - self.alpha):g}% interval {c['low']:,.0f} to {c['high']:,.0f}; "
+            f"{self.n_draws} parameter draws).\n"
+            f"{self.sure:,} customers are above it in almost every draw; {self.unsure:,} are on "
+            f"either side depending on the draw (the margin of the list)."
+        )
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.table.copy()
+
+
+def call_list_ranks(
+    model, gamma_gamma, X: pd.DataFrame, *, churn_window: float, contact_cost: float,
+    save_rate: float, n_draws: int = 100, alpha: float = 0.1, random_state: int | None = 0,
+    key: str | bytes | None = None, **clv_options,
+) -> CallListRanks:
+    """How sure is the call list? Ranks and the cut-off redrawn from the models' uncertainty.
+
+    The point list is :func:`call_list` of ``customer_lifetime_value(model, gamma_gamma, X,
+    **clv_options)`` and ``model.probability_no_purchase(X, churn_window)``. Then ``n_draws``
+    parameter vectors of both models are drawn (the parametric bootstrap of
+    :func:`clv_interval`), and for each the value at risk, every customer's rank and the
+    customers above the cut-off ``contact_cost / save_rate`` are recomputed. A customer with a
+    wide rank interval, or a ``p_call`` between 0 and 1, is one whose place in the list the
+    data do not settle: calling in list order is still right on average, but the order among
+    them is a coin toss and the last calls are the least certain.
+
+    Parameters
+    ----------
+    model : BGNBD, MBGNBD or ParetoNBD
+    gamma_gamma : GammaGamma
+    X : pandas.DataFrame
+        ``frequency``, ``recency``, ``T``, ``monetary_value`` per customer.
+    churn_window : float
+        Weeks (time units) of the risk, as in ``probability_no_purchase``.
+    contact_cost, save_rate : float
+        As in :func:`call_list`.
+    n_draws : int >= 10, default 100
+    alpha : float, default 0.1
+        The intervals are ``alpha / 2`` and ``1 - alpha / 2`` quantiles.
+    random_state : int, optional
+    key : str or bytes, optional
+        Pseudonym key, as in :func:`call_list`.
+    **clv_options
+        ``horizon``, ``margin``, ``discount_rate``, ``periods_per_year``.
+
+    Returns
+    -------
+    CallListRanks
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from crmlib.value import BGNBD, GammaGamma
+    >>> sim = BGNBD.simulate((0.5, 4.0, 0.8, 2.5), T=np.full(1500, 30.0), seed=3)
+    >>> spend = np.random.default_rng(3).gamma(4.0, 12.0, len(sim))
+    >>> sim["monetary_value"] = np.where(sim["frequency"] > 0, spend, 0.0)
+    >>> bg, gg = BGNBD().fit(sim), GammaGamma().fit(sim)
+    >>> ranks = call_list_ranks(bg, gg, sim, churn_window=26, contact_cost=1.0, save_rate=0.2,
+    ...                         n_draws=20, horizon=26, key="demo")
+    >>> ranks.table.columns.tolist()
+    ['customer', 'value_at_risk', 'var_low', 'var_high', 'rank_low', 'rank_high', 'p_call']
+    """
+    from crmlib._validation import check_int
+    from crmlib.privacy import pseudonymize
+    from crmlib.value._clv import customer_lifetime_value
+    from crmlib.value._diagnostics import _draw_models
+
+    where = "call_list_ranks"
+    n_draws = check_int(n_draws, "n_draws", where=where, low=10)
+    alpha = check_real(alpha, "alpha", where=where, low=0, high=1, low_inclusive=False)
+    if not hasattr(model, "probability_no_purchase"):
+        raise ParameterError(f"{where}: model must be a fitted BGNBD, MBGNBD or ParetoNBD. Got a "
+                             f"{type(model).__name__}.")
+    clv = customer_lifetime_value(model, gamma_gamma, X, **clv_options)
+    risk = model.probability_no_purchase(X, churn_window)
+    point = call_list(clv, risk, contact_cost=contact_cost, save_rate=save_rate, key=key)
+    rng = np.random.default_rng(random_state)
+    pairs = zip(_draw_models(model, n_draws, rng, where), _draw_models(gamma_gamma, n_draws, rng, where),
+                strict=True)
+    n = len(X)
+    values = np.empty((n_draws, n))
+    with np.errstate(all="ignore"):
+        for j, (m, g) in enumerate(pairs):
+            values[j] = (customer_lifetime_value(m, g, X, **clv_options).to_numpy()
+                         * np.asarray(m.probability_no_purchase(X, churn_window), "float64"))
+    if not np.all(np.isfinite(values)):
+        raise DataError(f"{where}: {int((~np.isfinite(values).all(axis=1)).sum())} parameter draws "
+                        f"gave a non-finite value at risk. Check the fits' summary().")
+    ranks = np.empty((n_draws, n), dtype="int64")
+    order = np.argsort(-values, axis=1, kind="stable")
+    np.put_along_axis(ranks, order, np.arange(1, n + 1)[None, :].repeat(n_draws, 0), axis=1)
+    threshold = point.threshold
+    called = values > threshold
+    lo, hi = alpha / 2, 1 - alpha / 2
+    stats = pd.DataFrame({
+        "var_low": np.quantile(values, lo, axis=0), "var_high": np.quantile(values, hi, axis=0),
+        "rank_low": np.quantile(ranks, lo, axis=0, method="lower"),
+        "rank_high": np.quantile(ranks, hi, axis=0, method="higher"),
+        "p_call": called.mean(axis=0),
+    }, index=pseudonymize(X.index.to_series(), key=key).to_numpy())
+    table = point.table[["customer", "value_at_risk"]].join(stats, on="customer")
+    table = table.astype({"rank_low": "int64", "rank_high": "int64"})
+    counts = called.sum(axis=1)
+    n_calls = pd.Series({"point": float(point.n_calls), "low": float(np.quantile(counts, lo)),
+                         "high": float(np.quantile(counts, hi))}, name="calls")
+    return CallListRanks(table=table, n_calls=n_calls, threshold=float(threshold),
+                         n_draws=n_draws, alpha=float(alpha))

@@ -217,6 +217,8 @@ class MBGNBD(_MLEModel):
     # Alive at T after x repeat purchases, a customer has survived x + 1 dropout chances:
     # p ~ Beta(a, b + x + 1), lambda ~ Gamma(r + x, alpha + T), and from T on the process is a
     # BG/NBD (dropout after each further purchase only).
+    _bracket_shift = 1.0
+
     def _alive(self, params, x, t_x, T):
         return self._p_alive(*params, x, t_x, T)
 

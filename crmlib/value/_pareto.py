@@ -378,6 +378,21 @@ class ParetoNBD(_MLEModel):
         x = check_int(x, "x", where="ParetoNBD.probability_of_n_purchases", low=0)
         return float(self._pmf_new(params, t, x))
 
+    def probability_no_purchase(self, X: Any, t: float) -> Any:
+        """Probability that each customer makes no purchase in the next ``t`` time units.
+
+        ``1 - P(alive) + P(alive) P(no purchase in t | alive)``, the second factor from the
+        posterior Pareto/NBD process (:meth:`probability_of_n_purchases` at ``x = 0`` with
+        ``r + x``, ``alpha + T``, ``s``, ``beta + T``): quiet while alive, or dead before the
+        next purchase. This is the model's own score for "no purchase in the next N days".
+        """
+        params = self._check_fitted("probability_no_purchase")
+        t = _horizon(t, "t", "ParetoNBD.probability_no_purchase")
+        x, t_x, T = _rfm_arrays(X, "ParetoNBD.probability_no_purchase")
+        alive = self._p_alive(params, x, t_x, T)
+        quiet = self._pmf_given_alive(params, x, T, t, 0.0)
+        return self._out(1 - alive + alive * quiet, X, "p_no_purchase")
+
     def expected_purchases_new(self, t: float) -> float:
         """Expected purchases of a newly acquired customer in their first ``t`` time units.
 
