@@ -463,11 +463,16 @@ def _bgnbd_nll(theta, x, t_x, T, w, xs=None, inv=None):
     return -np.dot(w, ll) / total, -grad
 
 
-def _nb_log_pmf(r, alpha, t, k):
-    """log P(N(t) = k) for a Poisson process whose rate is Gamma(r, alpha) (shape, rate)."""
+def _nb_log_pmf(r, alpha, t, k, log_coef=None):
+    """log P(N(t) = k) for a Poisson process whose rate is Gamma(r, alpha) (shape, rate).
+
+    ``log_coef`` (optional) is ``log Gamma(r + k) - log Gamma(r) - log k!``, for callers that
+    evaluate many ``t`` at the same ``(r, k)``.
+    """
     with np.errstate(divide="ignore", invalid="ignore"):
-        return (special.gammaln(r + k) - special.gammaln(r) - special.gammaln(k + 1.0)
-                + r * (np.log(alpha) - np.log(alpha + t))
+        if log_coef is None:
+            log_coef = special.gammaln(r + k) - special.gammaln(r) - special.gammaln(k + 1.0)
+        return (log_coef + r * (np.log(alpha) - np.log(alpha + t))
                 + special.xlogy(k, t) - k * np.log(alpha + t))
 
 

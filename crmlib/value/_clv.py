@@ -376,7 +376,9 @@ def _bracket_sums(model: Any, params: np.ndarray, pairs: _Pairs, plan: _Plan):
     C = a + b + xs - 1.0
     head = weight.sum(axis=1)  # the n = 0 term (c_0 = 1)
     coef = np.ones(len(xs))
-    power = weight.copy()
+    # ages whose terms have become negligible leave the loop (young customers need the most)
+    active = np.arange(len(Ts))
+    power, zz, z_top = weight.copy(), z.copy(), z.max(axis=1)
     rows_c, rows_m = [], []
     settled = max(-A, -B, 0.0) + 1.0
     floor = float(head.min()) if head.size else 1.0
@@ -384,15 +386,19 @@ def _bracket_sums(model: Any, params: np.ndarray, pairs: _Pairs, plan: _Plan):
         for k in range(_MAX_SERIES):
             ratio = (A + k) * (B + k) / ((C + k) * (k + 1.0))
             coef = coef * ratio
-            power = power * z
-            moments = power.sum(axis=1)
+            power = power * zz
+            moments = np.zeros(len(Ts))
+            moments[active] = power.sum(axis=1)
             rows_c.append(coef)
             rows_m.append(moments)
-            rho = z_max * max(1.0, float(np.max(np.abs(ratio))))
-            if k + 1 >= settled and rho < 1:
-                bound = float(np.max(np.abs(coef))) * float(moments.max()) * rho / (1.0 - rho)
-                if bound <= 1e-16 * floor:
+            if k + 1 >= settled:
+                rho = z_top * max(1.0, float(np.max(np.abs(ratio))))
+                bound = float(np.max(np.abs(coef))) * moments[active] * rho / (1.0 - rho)
+                open_ = ~(bound <= 1e-16 * floor)
+                if not open_.any():
                     break
+                if not open_.all() and k % 8 == 0:
+                    active, power, zz, z_top = active[open_], power[open_], zz[open_], z_top[open_]
         else:
             return None
     dead = np.vstack(rows_c).T @ np.vstack(rows_m)  # (x, T): sum_n>=1 c_n(x) M_n(T)

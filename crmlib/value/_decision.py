@@ -300,8 +300,9 @@ def call_list_ranks(
     """
     from crmlib._validation import check_int
     from crmlib.privacy import pseudonymize
-    from crmlib.value._clv import customer_lifetime_value
+    from crmlib.value._clv import _clv_plan, _given_alive_sums, _Pairs, customer_lifetime_value
     from crmlib.value._diagnostics import _draw_models
+    from crmlib.value._inputs import _rfm_arrays
 
     where = "call_list_ranks"
     n_draws = check_int(n_draws, "n_draws", where=where, low=10)
@@ -316,11 +317,18 @@ def call_list_ranks(
     pairs = zip(_draw_models(model, n_draws, rng, where), _draw_models(gamma_gamma, n_draws, rng, where),
                 strict=True)
     n = len(X)
+    plan = _clv_plan(where, **clv_options)
+    x, t_x, T = _rfm_arrays(X, where)
+    xs, ms = gamma_gamma._spend_inputs(X, where)
+    groups = _Pairs(x, T)
     values = np.empty((n_draws, n))
     with np.errstate(all="ignore"):
         for j, (m, g) in enumerate(pairs):
-            values[j] = (customer_lifetime_value(m, g, X, **clv_options).to_numpy()
-                         * np.asarray(m.probability_no_purchase(X, churn_window), "float64"))
+            p = m.params_.to_numpy("float64")
+            discounted, _ = _given_alive_sums(m, p, groups, plan, where)
+            clv_j = (plan.margin * gamma_gamma._spend(g.params_.to_numpy("float64"), xs, ms)
+                     * np.asarray(m._alive(p, x, t_x, T), "float64") * discounted[groups.inverse])
+            values[j] = clv_j * np.asarray(m.probability_no_purchase(X, churn_window), "float64")
     if not np.all(np.isfinite(values)):
         raise DataError(f"{where}: {int((~np.isfinite(values).all(axis=1)).sum())} parameter draws "
                         f"gave a non-finite value at risk. Check the fits' summary().")

@@ -370,24 +370,35 @@ def _conditional_cdf(model: Any, params: np.ndarray, x: np.ndarray, T: np.ndarra
                      t: np.ndarray, where: str) -> np.ndarray:
     """cdf of purchases in (T, T + t] given alive, per (x, T, t) row, over counts 0 … K - 1.
 
-    K grows until every row's cdf reaches 1 - 1e-9 (so any central interval is found).
+    Each row is extended (by fourfold steps in K) until its cdf reaches ``1 - 1e-12``; rows
+    that got there earlier are padded with their last value, so any central interval can be
+    read off every row and the mean (the sum of ``1 - cdf``) is exact to ``K * 1e-12``.
     """
-    K = 32
+    K, done_K = 32, 0
+    cdf = np.empty((len(x), 0))
+    todo = np.arange(len(x))
     while True:
         rows = max(1, _CELLS // K)
-        cdf = np.empty((len(x), K))
-        for lo in range(0, len(x), rows):
-            sl = slice(lo, lo + rows)
-            pmf = model._pmf_given_alive(params, x[sl, None], T[sl, None], t[sl, None],
+        block = np.empty((len(todo), K))
+        for lo in range(0, len(todo), rows):
+            sel = todo[lo:lo + rows]
+            pmf = model._pmf_given_alive(params, x[sel, None], T[sel, None], t[sel, None],
                                          np.arange(K, dtype="float64")[None, :])
-            cdf[sl] = np.cumsum(np.asarray(pmf, "float64"), axis=1)
-        if not np.all(np.isfinite(cdf)):
+            block[lo:lo + len(sel)] = np.cumsum(np.asarray(pmf, "float64"), axis=1)
+        if not np.all(np.isfinite(block)):
             raise ConvergenceError(
                 f"{where}: the model's purchase distribution could not be evaluated for "
-                f"{int((~np.isfinite(cdf).all(axis=1)).sum())} customer groups. Check the fit's "
+                f"{int((~np.isfinite(block).all(axis=1)).sum())} customer groups. Check the fit's "
                 f"summary() (parameters at the boundary) and the time unit."
             )
-        if cdf[:, -1].min() >= 1 - 1e-9:
+        grown = np.empty((len(x), K))
+        if done_K:
+            grown[:, :done_K] = cdf
+            grown[:, done_K:] = cdf[:, -1:]
+        grown[todo] = block
+        cdf, done_K = grown, K
+        todo = todo[block[:, -1] < 1 - 1e-12]
+        if todo.size == 0:
             return np.minimum(cdf, 1.0)
         if K >= _MAX_COUNT:
             raise ConvergenceError(

@@ -220,8 +220,10 @@ def _pareto_nbd_pmf(r, alpha, s, beta, t, k):
         dead_by_t = -np.expm1(log_survive)
         v = dead_by_t[..., None] * _GL_NODES  # lifetime quantiles u(v), v in (0, F(t))
         u = beta[..., None] * np.expm1(-np.log1p(-v) / s[..., None])
-        inner = np.exp(_nb_log_pmf(r[..., None], alpha[..., None], u, k[..., None])) @ _GL_WEIGHTS
-        return np.exp(log_survive + _nb_log_pmf(r, alpha, t, k)) + dead_by_t * inner
+        log_coef = special.gammaln(r + k) - special.gammaln(r) - special.gammaln(k + 1.0)
+        inner = np.exp(_nb_log_pmf(r[..., None], alpha[..., None], u, k[..., None],
+                                   log_coef[..., None])) @ _GL_WEIGHTS
+        return np.exp(log_survive + _nb_log_pmf(r, alpha, t, k, log_coef)) + dead_by_t * inner
 
 
 class ParetoNBD(_MLEModel):
