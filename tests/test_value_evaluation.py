@@ -280,7 +280,7 @@ def test_clv_over_pairs_equals_the_week_by_week_definition(name):
 
 # Pareto/NBD refits are left out of the resampling case: a resample whose fit runs to the
 # boundary (s and beta -> infinity, beta >> alpha) takes the likelihood's quadrature path for
-# every customer, minutes per refit (noted in clv_interval's docstring).
+# every customer, about a minute per refit of 1,500 customers (noted in clv_interval).
 @pytest.mark.parametrize(("name", "method"), [
     ("bgnbd", "parametric"), ("mbgnbd", "parametric"), ("pareto", "parametric"),
     ("bgnbd", "resample"), ("mbgnbd", "resample"),

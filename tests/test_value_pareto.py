@@ -475,3 +475,20 @@ def test_pareto_gradient_falls_back_where_the_factor_is_integrated():
     value, grad = _pnbd_nll(np.log([0.5, 0.5, 0.7, 500.0]), np.array([0.0, 2.0]),
                             np.array([0.0, 3.0]), np.array([0.0, 10.0]), np.ones(2))
     assert np.isfinite(value) and np.all(np.isfinite(grad))
+
+
+def test_pareto_quadrature_branch_matches_forty_digit_hypergeometric_values():
+    """The integrated factor log 2F1(1, A; A + B; 1 - w) for w < _W_QUAD, against mpmath at
+    40 digits, over frequencies to 600, B (= s or s + 1) to 2,000 (fits at the boundary) and w
+    down to 1e-9. Tolerance: 64 ulps of max(1, |log F|), the rounding of a sum of ~2,000
+    positive terms and their logs."""
+    from crmlib.value._pareto import _W_QUAD, _log_f_panels
+
+    rng = np.random.default_rng(2)
+    A = np.r_[rng.uniform(0.3, 600, 30), 2.0, 1.5, 0.6, 800.0]
+    B = np.r_[rng.uniform(0.2, 2000, 30), 1.0, 0.7, 1767.0, 0.3]
+    w = np.r_[10 ** rng.uniform(-9, np.log10(_W_QUAD), 30), 1e-6, 1e-3, 1e-4, 0.01]
+    got = _log_f_panels(A, B, w)
+    mp.mp.dps = 40
+    want = np.array([float(mp.log(mp.hyp2f1(1, a, a + b, 1 - mp.mpf(x)))) for a, b, x in zip(A, B, w, strict=True)])
+    assert np.all(np.abs(got - want) <= 64 * EPS * np.maximum(1.0, np.abs(want)))

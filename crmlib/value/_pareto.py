@@ -41,8 +41,8 @@ as a power series (:func:`crmlib.value._special.hyp2f1_series`) and enters throu
 logarithm, so nothing overflows for frequencies in the thousands. Where ``z`` is close to 1
 (``alpha`` and ``beta`` far apart, ``w = 1 - z < 0.02``) the series would need ``~ 40 / w``
 terms, and ``scipy.special.hyp2f1`` returns NaN for heavy buyers (e.g. ``hyp2f1(1, 301.5,
-302, 0.999)``); there the factor comes from its Euler integral in a log variable, by adaptive
-quadrature (:func:`_log_f_quad`). P(alive) is the share of
+302, 0.999)``); there the factor comes from its Euler integral in a log variable, by graded
+Gauss-Legendre panels (:func:`_log_f_panels`). P(alive) is the share of
 the first (alive-at-``T``) term, ``(alpha + T)**-(r+x) (beta + T)**-s`` over the bracket,
 computed as a difference of logarithms.
 
@@ -60,7 +60,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import integrate, special
+from scipy import special
 
 from crmlib._validation import check_int
 from crmlib.value._btyd import _MLEModel, _nb_log_pmf, _with_central_gradient
@@ -81,32 +81,66 @@ _GRAD_STEP = 1e-5
 _W_QUAD = 0.02
 
 
-def _log_f_quad(A: float, B: float, w: float) -> float:
-    """``log 2F1(1, A; A + B; 1 - w)`` from its integral, for ``w`` near 0 (any ``A``, ``B``).
+#: Gauss-Legendre rule of each panel of _log_f_panels, on (0, 1).
+_PANEL_NODES, _PANEL_WEIGHTS = (lambda z, w: ((z + 1) / 2, w / 2))(*np.polynomial.legendre.leggauss(20))
+
+
+#: Rows per call of _log_f_panels (its node arrays hold rows x 6 x panels x 20 values).
+_PANEL_ROWS = 2048
+
+
+def _log_f_panels(A: np.ndarray, B: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``log 2F1(1, A; A + B; 1 - w)`` from its integral, for ``w`` near 0, row by row.
 
     ``2F1(1, A; A + B; 1 - w) / (A + B - 1) = int_0^1 v**(A+B-2) (w + (1-w) v)**-A dv``
     (the tail integral ``J`` with ``v = (beta + t) / (beta + tau)``). With ``v = e**u`` the
     integrand ``exp(h(u))``, ``h(u) = (A+B-1) u - A log(w + (1-w) e**u)``, is smooth, has at
     most one maximum (at ``e**u = (A+B-1) w / ((1-w)(1-B))`` when that is below 1), decays
-    like ``e**((A+B-1) u)`` below ``log w`` and is 1 at ``u = 0``; it is integrated by
-    adaptive quadrature relative to its maximum, from where it has fallen below ``e**-60``.
+    like ``e**((A+B-1) u)`` below ``log w`` and is 1 at ``u = 0``; it is integrated relative
+    to its maximum, from where it has fallen below ``e**-60``, by graded composite
+    Gauss-Legendre. The integrand is log-concave (``h'' <= 0``), so it
+    falls off at least exponentially on both sides of its maximum; it bends where ``u`` passes
+    ``log w``. Those two points and the ends split the range; in each piece panels start at
+    both ends with width ``delta = 1 / (4 max(1, c, |B - 1|))`` (the steepest slope of ``h``)
+    and double towards the middle, 20 nodes each: every panel sees a smooth function on its
+    own scale. Against 40-digit values of the hypergeometric function the error is a few
+    ulps of ``log F`` (the mpmath tests of the likelihood cover this branch), with no Python
+    loop over rows.
     """
+    A, B, w = (np.asarray(v, dtype="float64") for v in (A, B, w))
+    if len(A) > _PANEL_ROWS:  # bound the memory of the node arrays
+        return np.concatenate([_log_f_panels(A[i:i + _PANEL_ROWS], B[i:i + _PANEL_ROWS],
+                                             w[i:i + _PANEL_ROWS])
+                               for i in range(0, len(A), _PANEL_ROWS)])
     c = A + B - 1.0
     log_w, log_1w = np.log(w), np.log1p(-w)
+    with np.errstate(all="ignore"):
+        peak = np.where(B < 1.0, np.minimum(0.0, np.log(c) + log_w - log_1w - np.log1p(-B)), 0.0)
+    lower = np.minimum(peak, log_w) - 60.0 / c - 1.0
 
     def h(u):
-        return c * u - A * np.logaddexp(log_w, log_1w + u)
+        return c[..., None] * u - A[..., None] * np.logaddexp(log_w[..., None], log_1w[..., None] + u)
 
-    peak = 0.0
-    if B < 1.0:
-        peak = min(0.0, float(np.log(c) + log_w - log_1w - np.log1p(-B)))
-    h_max = max(h(peak), 0.0)
-    lower = min(peak, log_w) - 60.0 / c - 1.0
-    points = sorted({p for p in (peak, log_w) if lower < p < 0.0})
-    # full_output: no IntegrationWarning reaches the user when 1e-13 is not quite reached
-    value = integrate.quad(lambda u: np.exp(h(u) - h_max), lower, 0.0, points=points or None,
-                           epsabs=0.0, epsrel=1e-13, limit=400, full_output=1)[0]
-    return float(h_max + np.log(value) + np.log(c))
+    h_max = np.maximum(h(peak[:, None])[:, 0], 0.0)
+    delta = 0.25 / np.maximum.reduce([np.ones_like(c), c, np.abs(B - 1.0)])
+    # the maximum and the bend at log w split the range; panels grade away from every split
+    cuts = np.sort(np.stack([lower, np.minimum(peak, log_w), np.maximum(peak, log_w),
+                             np.zeros_like(c)], axis=1), axis=1)
+    n_panels = int(np.ceil(np.log2(1.0 + float(np.max((cuts[:, -1] - cuts[:, 0]) / delta))))) + 1
+    steps = 2.0 ** np.arange(n_panels + 1) - 1.0  # 0, 1, 3, 7, ... in units of delta
+    total = np.zeros(len(A))
+    for j in range(3):
+        lo, hi = cuts[:, j], cuts[:, j + 1]
+        mid = (lo + hi) / 2
+        for start, sign, stop in ((lo, 1.0, mid), (hi, -1.0, mid)):
+            marks = start[:, None] + sign * delta[:, None] * steps
+            marks = np.clip(marks, np.minimum(start, stop)[:, None], np.maximum(start, stop)[:, None])
+            left, right = np.minimum(marks[:, :-1], marks[:, 1:]), np.maximum(marks[:, :-1], marks[:, 1:])
+            width = right - left
+            nodes = left[..., None] + width[..., None] * _PANEL_NODES
+            values = np.exp(h(nodes.reshape(len(A), -1)).reshape(nodes.shape) - h_max[:, None, None])
+            total += np.sum(width * (values @ _PANEL_WEIGHTS), axis=1)
+    return h_max + np.log(total) + np.log(c)
 
 
 def _log_tail(A: np.ndarray, B: np.ndarray, alpha: float, beta: float, t: np.ndarray) -> np.ndarray:
@@ -130,7 +164,7 @@ def _log_tail(A: np.ndarray, B: np.ndarray, alpha: float, beta: float, t: np.nda
             rows = np.flatnonzero(slow)
             keys, inv = np.unique(np.stack([e_big[rows], e_small[rows], w[rows]], axis=1),
                                   axis=0, return_inverse=True)
-            values = np.array([_log_f_quad(*key) for key in keys])
+            values = _log_f_panels(keys[:, 0], keys[:, 1], keys[:, 2])
             log_f[rows] = values[inv.ravel()]
         out = (-e_big * np.log(big + t) - (e_small - 1.0) * np.log(small + t) + log_f
                - np.log(e_big + e_small - 1.0))
