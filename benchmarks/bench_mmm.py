@@ -7,7 +7,7 @@ media process (``crmlib.datasets.simulate_media(seed)``: new spend plans and sal
 the same baseline and channel curves).
 
 crmlib: ``fit_mmm(sales, media, n_boot=...)`` with its defaults (geometric adstock, Hill
-saturation, trend, two yearly Fourier pairs, one dummy per event, price index and
+saturation, or logistic with ``--saturation logistic``, trend, two yearly Fourier pairs, one dummy per event, price index and
 competitor promotion), timed from the two tables to the result, moving-block bootstrap of
 the intervals included (best of ``--repeat``).
 
@@ -68,13 +68,13 @@ def wide_table(sales: pd.DataFrame, media: pd.DataFrame) -> tuple[pd.DataFrame, 
     return wide, controls
 
 
-def run_crmlib(sales, media, *, n_boot: int, repeat: int, seed: int) -> dict:
+def run_crmlib(sales, media, *, n_boot: int, repeat: int, seed: int, saturation: str = "hill") -> dict:
     from crmlib.channels import fit_mmm
 
     best, res = float("inf"), None
     for _ in range(repeat):
         t = time.perf_counter()
-        res = fit_mmm(sales, media, n_boot=n_boot, seed=seed)
+        res = fit_mmm(sales, media, n_boot=n_boot, seed=seed, saturation=saturation)
         best = min(best, time.perf_counter() - t)
     ch = res.channels
     return {
@@ -112,6 +112,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--n-boot", type=int, default=100)
     parser.add_argument("--seed", type=int, default=0, help="crmlib's bootstrap seed")
+    parser.add_argument("--saturation", choices=["hill", "logistic"], default="hill",
+                        help="crmlib's saturation curve (logistic is PyMC-Marketing's form here)")
     parser.add_argument("--chains", type=int, default=2)
     parser.add_argument("--draws", type=int, default=500)
     parser.add_argument("--tune", type=int, default=500)
@@ -152,7 +154,8 @@ def main() -> None:
     results = []
     for name, sales, media, truth in sets:
         true_roi = {c: float(truth["channels"][c]["roi"]) for c in CHANNELS}
-        ours = run_crmlib(sales, media, n_boot=args.n_boot, repeat=args.repeat, seed=args.seed)
+        ours = run_crmlib(sales, media, n_boot=args.n_boot, repeat=args.repeat, seed=args.seed,
+                          saturation=args.saturation)
         if args.pymc_from:
             peer = recorded.get(name)
         else:
