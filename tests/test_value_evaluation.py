@@ -338,7 +338,7 @@ def test_clv_interval_bad_input():
         v.clv_interval(model, gg, X, segments=["a", "b"])
     with pytest.raises(DataError, match="missing segment label"):
         v.clv_interval(model, gg, X, segments=pd.Series([None] * len(X), index=X.index))
-    with pytest.raises(ParameterError, match="BG/BB counts opportunities"):
+    with pytest.raises(ParameterError, match="BG/BB is a discrete-time model"):
         v.customer_lifetime_value(v.BGBB(), gg, X)
 
 

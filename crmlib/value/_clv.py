@@ -12,7 +12,7 @@ from crmlib._validation import check_int, check_real
 from crmlib.exceptions import ConvergenceError, DataError, ParameterError
 from crmlib.plotting import get_ax
 from crmlib.value._btyd import BGNBD, GammaGamma
-from crmlib.value._inputs import _rfm_arrays
+from crmlib.value._inputs import _purchase_params, _rfm_arrays
 
 __all__ = [
     "customer_lifetime_value",
@@ -129,10 +129,7 @@ def holdout_check(model: Any, summary: pd.DataFrame, *, by: str = "frequency",
             f"{where}: column {missing[0]!r} not in the summary. Columns present: "
             f"{list(map(str, summary.columns))}. Build it with rfm_weeks(..., calibration_end=...)."
         )
-    if not hasattr(model, "_cond_expected"):
-        raise ParameterError(f"{where}: model must be a fitted BGNBD, MBGNBD or ParetoNBD. Got a "
-                             f"{type(model).__name__}.")
-    params = model._check_fitted(where)
+    params = _purchase_params(model, where)
     x, t_x, T = _rfm_arrays(summary, where)
     duration = summary["duration_holdout"].to_numpy("float64")
     predicted = np.empty(len(x))
@@ -284,15 +281,6 @@ def _clv_plan(where: str, *, horizon: int = 52, margin: float = 0.3, discount_ra
     weeks = np.arange(1, horizon + 1, dtype="float64")
     return _Plan(horizon=horizon, margin=margin, weeks=weeks,
                  factor=(1 + discount_rate) ** (-weeks / periods_per_year))
-
-
-def _purchase_params(model: Any, where: str) -> np.ndarray:
-    if not hasattr(model, "_given_alive"):
-        raise ParameterError(
-            f"{where}: the purchase model must be a fitted BGNBD, MBGNBD or ParetoNBD from "
-            f"crmlib.value (BG/BB counts opportunities, not time). Got a {type(model).__name__}."
-        )
-    return model._check_fitted(where)
 
 
 class _Pairs:

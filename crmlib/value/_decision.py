@@ -302,14 +302,12 @@ def call_list_ranks(
     from crmlib.privacy import pseudonymize
     from crmlib.value._clv import _clv_plan, _given_alive_sums, _Pairs, customer_lifetime_value
     from crmlib.value._diagnostics import _draw_models
-    from crmlib.value._inputs import _rfm_arrays
+    from crmlib.value._inputs import _purchase_params, _rfm_arrays
 
     where = "call_list_ranks"
     n_draws = check_int(n_draws, "n_draws", where=where, low=10)
     alpha = check_real(alpha, "alpha", where=where, low=0, high=1, low_inclusive=False)
-    if not hasattr(model, "probability_no_purchase"):
-        raise ParameterError(f"{where}: model must be a fitted BGNBD, MBGNBD or ParetoNBD. Got a "
-                             f"{type(model).__name__}.")
+    _purchase_params(model, where)
     clv = customer_lifetime_value(model, gamma_gamma, X, **clv_options)
     risk = model.probability_no_purchase(X, churn_window)
     point = call_list(clv, risk, contact_cost=contact_cost, save_rate=save_rate, key=key)

@@ -18,7 +18,7 @@ from crmlib.exceptions import ConvergenceError, DataError, ParameterError
 from crmlib.plotting import get_ax
 from crmlib.value._btyd import BGNBD, GammaGamma
 from crmlib.value._clv import customer_lifetime_value
-from crmlib.value._inputs import _rfm_arrays
+from crmlib.value._inputs import _purchase_params, _rfm_arrays
 
 __all__ = [
     "CLVIntervals",
@@ -432,7 +432,7 @@ def clv_interval(
     >>> bool(((res.table["ci_low"] <= res.table["clv"]) & (res.table["clv"] <= res.table["ci_high"])).all())
     True
     """
-    from crmlib.value._clv import _clv_plan, _given_alive_sums, _Pairs, _purchase_params
+    from crmlib.value._clv import _clv_plan, _given_alive_sums, _Pairs
 
     where = "clv_interval"
     n_draws = check_int(n_draws, "n_draws", where=where, low=10)

@@ -35,7 +35,7 @@ from crmlib._validation import check_int, check_real
 from crmlib.exceptions import ConvergenceError, DataError, ParameterError
 from crmlib.plotting import get_ax
 from crmlib.value._btyd import BGNBD, _compress
-from crmlib.value._inputs import _rfm_arrays
+from crmlib.value._inputs import _purchase_params, _rfm_arrays
 
 __all__ = [
     "HoldoutErrors",
@@ -51,24 +51,6 @@ __all__ = [
 _CELLS = 2_000_000
 #: Largest purchase count searched for a customer's interval before giving up.
 _MAX_COUNT = 100_000
-
-
-def _purchase_model(model: Any, where: str) -> np.ndarray:
-    """The fitted parameters of a continuous-time purchase model, or a clear error."""
-    from crmlib.value._bgbb import BGBB
-
-    if isinstance(model, BGBB):
-        raise ParameterError(
-            f"{where}: BG/BB is a discrete-time model (opportunities, not weeks). Use its own "
-            f"methods (probability_of_n_purchases, expected_purchases) on an rfm_discrete "
-            f"summary; this check takes BGNBD, MBGNBD or ParetoNBD."
-        )
-    if not hasattr(model, "_pmf_given_alive") or not hasattr(model, "_check_fitted"):
-        raise ParameterError(
-            f"{where}: model must be a fitted BGNBD, MBGNBD or ParetoNBD from crmlib.value. "
-            f"Got a {type(model).__name__}."
-        )
-    return model._check_fitted(where)
 
 
 def _title(model: Any) -> str:
@@ -113,7 +95,7 @@ def repeat_purchase_histogram(model: Any, summary: pd.DataFrame, *, max_frequenc
     (['actual', 'expected', 'actual_share', 'expected_share'], 4000, 4000)
     """
     where = "repeat_purchase_histogram"
-    params = _purchase_model(model, where)
+    params = _purchase_params(model, where)
     max_frequency = check_int(max_frequency, "max_frequency", where=where, low=1)
     x, _, T = _rfm_arrays(summary, where)
     (Tu,), counts = _compress(T)
@@ -215,7 +197,7 @@ def tracking_table(
     from crmlib.engine import to_pandas
 
     where = "tracking_table"
-    params = _purchase_model(model, where)
+    params = _purchase_params(model, where)
     period_days = check_int(period_days, "period_days", where=where, low=1)
     days_per_unit = check_real(days_per_unit, "days_per_unit", where=where, low=0,
                                low_inclusive=False)
@@ -446,7 +428,7 @@ def holdout_errors(model: Any, summary: pd.DataFrame, *, level: float = 0.8,
     ['actual', 'expected', 'low', 'high', 'inside', 'probability_inside']
     """
     where = "holdout_errors"
-    params = _purchase_model(model, where)
+    params = _purchase_params(model, where)
     level = check_real(level, "level", where=where, low=0, high=1, low_inclusive=False)
     if level >= 1:
         raise ParameterError(f"The 'level' parameter of {where} must be below 1 (a central "

@@ -134,3 +134,23 @@ def _check_fit_sample(x: np.ndarray, T: np.ndarray, where: str) -> None:
 
 def _horizon(t: Any, name: str, where: str) -> float:
     return check_real(t, name, where=where, low=0)
+
+
+def _purchase_params(model: Any, where: str) -> np.ndarray:
+    """The fitted parameters of a continuous-time purchase model (BGNBD, MBGNBD, ParetoNBD).
+
+    Anything else is refused, BG/BB with the reason: it counts opportunities, not time.
+    """
+    if type(model).__name__ == "BGBB":
+        raise ParameterError(
+            f"{where}: BG/BB is a discrete-time model (it counts opportunities, not weeks). Use "
+            f"its own methods (probability_of_n_purchases, expected_purchases) on an "
+            f"rfm_discrete summary; this takes a BGNBD, MBGNBD or ParetoNBD."
+        )
+    if not (hasattr(model, "_pmf_given_alive") and hasattr(model, "_check_fitted")):
+        raise ParameterError(
+            f"{where}: model must be a fitted BGNBD, MBGNBD or ParetoNBD from crmlib.value. "
+            f"Got a {type(model).__name__}."
+        )
+    return model._check_fitted(where)
+
