@@ -371,3 +371,19 @@ def test_pareto_probability_no_purchase_is_the_count_distribution_at_zero():
     se = np.sqrt((quiet * (1 - quiet)).sum()) / len(sim)
     assert abs(observed - quiet.mean()) < 4 * se
     assert np.allclose(model.probability_no_purchase(sim.head(5), 0.0), 1.0)
+
+
+def test_cdnow_evaluation_table_collects_the_suite(cdnow):
+    log, split = cdnow
+    models = {"BG/NBD": v.BGNBD().fit(split), "Pareto/NBD": v.ParetoNBD().fit(split)}
+    table = v.evaluation_table(models, split, log, calibration_end="1997-09-30",
+                               as_of="1998-06-30", date_col="date")
+    assert table.index.tolist() == ["BG/NBD", "Pareto/NBD"]
+    for name, model in models.items():
+        errors = v.holdout_errors(model, split)
+        assert table.loc[name, "holdout_mae"] == pytest.approx(errors.mae)
+        assert table.loc[name, "coverage_z"] == pytest.approx(errors.z)
+        hist = v.repeat_purchase_histogram(model, split)
+        assert table.loc[name, "chi2"] == pytest.approx(hist.attrs["chi2"])
+    # CDNOW's holdout weeks: all models expect fewer repeat transactions than happened (FHL 2005, fig. 2)
+    assert (table["tracking_holdout_error"] < 0).all()

@@ -82,6 +82,7 @@ from crmlib.value._diagnostics import (
 )
 from crmlib.value._evaluation import (
     HoldoutErrors,
+    evaluation_table,
     holdout_errors,
     plot_holdout_errors,
     plot_repeat_purchase_histogram,
@@ -129,6 +130,7 @@ __all__ = [
     "compare_models",
     "customer_lifetime_value",
     "day_flooring_effect",
+    "evaluation_table",
     "frequency_recency_matrix",
     "gains_table",
     "gamma_gamma_log_likelihood",

@@ -9,7 +9,8 @@ Each check has a compute twin (a table, asserted on in the tests) and a plot of 
 - :func:`holdout_errors` — each customer's holdout purchases against the model's conditional
   expectation and its central interval: the mean absolute error and the share of customers
   whose purchases fall inside (set beside the share the model itself promises);
-- the holdout means by calibration frequency or recency are :func:`holdout_check`.
+- the holdout means by calibration frequency or recency are :func:`holdout_check`;
+- :func:`evaluation_table` puts the numbers of the first three for several models in one table.
 
 They accept the continuous-time models :class:`BGNBD`, :class:`MBGNBD` and
 :class:`ParetoNBD`. All three share one structure that the code here relies on: a customer's
@@ -39,6 +40,7 @@ from crmlib.value._inputs import _purchase_params, _rfm_arrays
 
 __all__ = [
     "HoldoutErrors",
+    "evaluation_table",
     "holdout_errors",
     "plot_holdout_errors",
     "plot_repeat_purchase_histogram",
@@ -509,3 +511,52 @@ def plot_holdout_errors(result: HoldoutErrors, *, ax: Any = None) -> Any:
            ylabel=f"coverage of the {result.level:.0%} interval", ylim=(0, 1.02))
     ax.legend()
     return ax
+
+
+# =============================================================================================
+# the checks of several models, as one table
+# =============================================================================================
+def evaluation_table(
+    models: dict, summary: pd.DataFrame, transactions: Any, *, calibration_end: Any, as_of: Any,
+    customer_col: str = "customer_id", date_col: str = "order_date", level: float = 0.8,
+) -> pd.DataFrame:
+    """The evaluation suite's numbers for each model fitted on the same calibration summary.
+
+    One row per model: the histogram's ``chi2`` and ``chi2_p_value``
+    (:func:`repeat_purchase_histogram`), ``tracking_holdout_error`` (expected over actual
+    repeat transactions in the holdout weeks of :func:`tracking_table`, minus 1),
+    ``holdout_mae``, ``coverage``, ``expected_coverage`` and ``coverage_z``
+    (:func:`holdout_errors` at ``level``).
+
+    Parameters
+    ----------
+    models : mapping name -> fitted BGNBD, MBGNBD or ParetoNBD
+    summary : pandas.DataFrame
+        The calibration/holdout summary they were fitted on.
+    transactions : frame
+        The purchases the summary was built from.
+    calibration_end, as_of : date-like
+    customer_col, date_col : str
+    level : float, default 0.8
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by model name.
+    """
+    rows = {}
+    for name, model in models.items():
+        hist = repeat_purchase_histogram(model, summary)
+        track = tracking_table(model, transactions, calibration_end=calibration_end, as_of=as_of,
+                               customer_col=customer_col, date_col=date_col)
+        hold = track[track["holdout"]]
+        err = holdout_errors(model, summary, level=level)
+        rows[name] = {
+            "chi2": hist.attrs["chi2"], "chi2_p_value": hist.attrs["p_value"],
+            "tracking_holdout_error": float(hold["expected"].sum() / hold["actual"].sum() - 1),
+            "holdout_mae": err.mae, "coverage": err.coverage,
+            "expected_coverage": err.expected_coverage, "coverage_z": err.z,
+        }
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "model"
+    return table
