@@ -362,6 +362,64 @@ class _MLEModel:
         return []
 
 
+class _PurchaseModel(_MLEModel):
+    """What the continuous-time purchase models (BG/NBD, MBG/NBD, Pareto/NBD) share.
+
+    Every conditional quantity of these models is P(alive) times the same quantity for a
+    customer known to be alive at ``T``, whose future is the model's own process with
+    posterior parameters; a subclass supplies ``_alive(params, x, t_x, T)``,
+    ``_given_alive(params, x, T, t)`` (expected purchases in ``(T, T + t]`` given alive) and
+    ``_pmf_given_alive(params, x, T, t, k)`` (their distribution). P(alive) needs ``(x, t_x,
+    T)``, the rest ``(x, T)`` only, which CLV and the evaluation suite
+    (:mod:`crmlib.value._evaluation`) exploit.
+    """
+
+    def _expected_purchases(self, X: Any, t: float) -> Any:
+        name = type(self).__name__
+        params = self._check_fitted("expected_purchases")
+        t = _horizon(t, "t", f"{name}.expected_purchases")
+        x, t_x, T = _rfm_arrays(X, f"{name}.expected_purchases")
+        return self._out(self._cond_expected(params, x, t_x, T, t), X, "expected_purchases")
+
+    def _cond_expected(self, params, x, t_x, T, t):
+        if t == 0:
+            return np.zeros_like(x)
+        value = self._given_alive(params, x, T, t) * self._alive(params, x, t_x, T)
+        if not np.all(np.isfinite(value)):
+            raise ConvergenceError(
+                f"{type(self).__name__}.expected_purchases: the hypergeometric series did not "
+                f"give a finite value for {int((~np.isfinite(value)).sum())} customers (t={t}). "
+                f"Use a shorter horizon t, or check the fit's summary() (for the BG/NBD family, "
+                f"a close to 1: a={params[2]:.4g})."
+            )
+        return value
+
+    def _pmf_new(self, params, t, k):
+        """P(k repeat purchases by t) of a new customer: alive at 0 with nothing bought yet."""
+        return self._pmf_given_alive(params, 0.0, 0.0, t, k)
+
+    def _expected_new(self, params, t):
+        return self._given_alive(params, 0.0, 0.0, np.asarray(t, "float64"))
+
+    def probability_of_n_purchases(self, t: float, x: int) -> float:
+        """Probability that a newly acquired customer makes ``x`` repeat purchases by ``t``.
+
+        The model's count distribution: for the BG/NBD ``B(a, b + x) / B(a, b) NB(x) + [x > 0]
+        B(a + 1, b + x - 1) / B(a, b) P(N(t) >= x)`` (FHL 2005, eq. 8; alive throughout, or
+        gone right after the x-th purchase), for the MBG/NBD the same with a dropout chance at
+        time 0 (``b`` shifted by one in both weights, and ``x = 0`` may be gone), for the
+        Pareto/NBD the gamma-mixed Poisson count over the lifetime, integrated over the
+        lifetime's distribution function by 64-point Gauss-Legendre. ``NB`` is the negative
+        binomial count of the gamma-mixed Poisson process. The compute behind
+        :func:`repeat_purchase_histogram`.
+        """
+        name = type(self).__name__
+        params = self._check_fitted("probability_of_n_purchases")
+        t = _horizon(t, "t", f"{name}.probability_of_n_purchases")
+        x = check_int(x, "x", where=f"{name}.probability_of_n_purchases", low=0)
+        return float(self._pmf_new(params, t, x))
+
+
 def _compress(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
     """Unique rows of the columns and their counts (the likelihood is a sum over customers)."""
     frame = pd.DataFrame({f"c{i}": c for i, c in enumerate(columns)})
@@ -524,7 +582,7 @@ def _simulate_beta_geometric(params: Sequence[float], T: Any, *, seed: int | Non
     })
 
 
-class BGNBD(_MLEModel):
+class BGNBD(_PurchaseModel):
     """The BG/NBD "buy till you die" model (Fader, Hardie & Lee 2005).
 
     While alive, a customer buys at Poisson rate ``lambda``; after each repeat purchase they
@@ -659,30 +717,11 @@ class BGNBD(_MLEModel):
         -------
         Series (indexed like ``X``) or array
         """
-        params = self._check_fitted("expected_purchases")
-        t = _horizon(t, "t", "BGNBD.expected_purchases")
-        x, t_x, T = _rfm_arrays(X, "BGNBD.expected_purchases")
-        return self._out(self._cond_expected(params, x, t_x, T, t), X, "expected_purchases")
+        return self._expected_purchases(X, t)
 
-    def _cond_expected(self, params, x, t_x, T, t):
-        r, alpha, a, b = params
-        if t == 0:
-            return np.zeros_like(x)
-        value = self._given_alive(params, x, T, t) * self._p_alive(r, alpha, a, b, x, t_x, T)
-        if not np.all(np.isfinite(value)):
-            raise ConvergenceError(
-                f"BGNBD.expected_purchases: the hypergeometric series did not give a finite "
-                f"value for {int((~np.isfinite(value)).sum())} customers (t={t}). Use a shorter "
-                f"horizon t, or check that a is not close to 1 (a={a:.4g})."
-            )
-        return value
-
-    # -- the pieces the evaluation suite and CLV share (crmlib.value._evaluation) ------------
-    # Every conditional quantity of the model is P(alive) times the same quantity for a
-    # customer known to be alive at T, whose future is a BG/NBD with the posterior parameters
-    # lambda ~ Gamma(r + x, alpha + T) and p ~ Beta(a, b + x) (the likelihood of being alive
-    # after x repeat purchases is (1 - p) ** x lambda ** x exp(-lambda T)). So P(alive) needs
-    # (x, t_x, T) and the rest (x, T) only, which CLV and the holdout intervals exploit.
+    # -- the pieces of _PurchaseModel: alive at T after x repeat purchases, the future is a
+    # BG/NBD with lambda ~ Gamma(r + x, alpha + T) and p ~ Beta(a, b + x) (the likelihood of
+    # being alive is (1 - p) ** x lambda ** x exp(-lambda T)).
     #: ``_given_alive`` is ``lead * bgnbd_bracket`` with ``b`` shifted by this (CLV's fast sum)
     _bracket_shift = 0.0
 
@@ -703,24 +742,6 @@ class BGNBD(_MLEModel):
         r, alpha, a, b = params
         return _beta_geometric_pmf(r + x, alpha + T, a, b + x, t, k, first=False)
 
-    def _pmf_new(self, params, t, k):
-        return self._pmf_given_alive(params, 0.0, 0.0, t, k)
-
-    def _expected_new(self, params, t):
-        return self._given_alive(params, 0.0, 0.0, t)
-
-    def probability_of_n_purchases(self, t: float, x: int) -> float:
-        """Probability that a newly acquired customer makes ``x`` repeat purchases by ``t``.
-
-        ``P(X(t) = x) = B(a, b + x) / B(a, b) NB(x) + [x > 0] B(a + 1, b + x - 1) / B(a, b)
-        P(N(t) >= x)`` (FHL 2005, eq. 8), with ``NB`` the negative binomial count of the
-        gamma-mixed Poisson process (alive throughout, or dropped out right after the x-th
-        purchase). The compute behind :func:`repeat_purchase_histogram`.
-        """
-        params = self._check_fitted("probability_of_n_purchases")
-        t = _horizon(t, "t", f"{type(self).__name__}.probability_of_n_purchases")
-        x = check_int(x, "x", where=f"{type(self).__name__}.probability_of_n_purchases", low=0)
-        return float(self._pmf_new(params, t, x))
 
     def expected_purchases_new(self, t: float) -> float:
         """Expected purchases of a newly acquired customer in their first ``t`` time units.

@@ -24,12 +24,8 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from crmlib.value._btyd import BGNBD, _beta_geometric_pmf, _MLEModel, _simulate_beta_geometric
-from crmlib.value._inputs import (
-    ConvergenceError,
-    _horizon,
-    _rfm_arrays,
-)
+from crmlib.value._btyd import BGNBD, _beta_geometric_pmf, _PurchaseModel, _simulate_beta_geometric
+from crmlib.value._inputs import _horizon, _rfm_arrays
 from crmlib.value._special import bgnbd_bracket
 
 __all__ = ["MBGNBD", "mbgnbd_log_likelihood"]
@@ -99,7 +95,7 @@ def _mbgnbd_nll(theta, x, t_x, T, w, xs=None, inv=None):
     return -np.dot(w, ll) / total, -grad
 
 
-class MBGNBD(_MLEModel):
+class MBGNBD(_PurchaseModel):
     """The modified BG/NBD (MBG/NBD) of Batislam, Denizel & Filiztekin (2007).
 
     As :class:`BGNBD` (purchases at Poisson rate ``lambda ~ Gamma(r, alpha)``, dropout with
@@ -195,25 +191,9 @@ class MBGNBD(_MLEModel):
         -------
         Series (indexed like ``X``) or array
         """
-        params = self._check_fitted("expected_purchases")
-        t = _horizon(t, "t", "MBGNBD.expected_purchases")
-        x, t_x, T = _rfm_arrays(X, "MBGNBD.expected_purchases")
-        return self._out(self._cond_expected(params, x, t_x, T, t), X, "expected_purchases")
+        return self._expected_purchases(X, t)
 
-    def _cond_expected(self, params, x, t_x, T, t):
-        r, alpha, a, b = params
-        if t == 0:
-            return np.zeros_like(x)
-        value = self._given_alive(params, x, T, t) * self._p_alive(r, alpha, a, b, x, t_x, T)
-        if not np.all(np.isfinite(value)):
-            raise ConvergenceError(
-                f"MBGNBD.expected_purchases: the hypergeometric series did not give a finite "
-                f"value for {int((~np.isfinite(value)).sum())} customers (t={t}). Use a shorter "
-                f"horizon t, or check that a is not close to 1 (a={a:.4g})."
-            )
-        return value
-
-    # -- the pieces the evaluation suite and CLV share (see BGNBD) -------------------------
+    # -- the pieces of _PurchaseModel ------------------------------------------------------
     # Alive at T after x repeat purchases, a customer has survived x + 1 dropout chances:
     # p ~ Beta(a, b + x + 1), lambda ~ Gamma(r + x, alpha + T), and from T on the process is a
     # BG/NBD (dropout after each further purchase only).
@@ -244,8 +224,6 @@ class MBGNBD(_MLEModel):
         t = np.asarray(t, "float64")
         zero = np.zeros_like(t)
         return b / (a - 1) * bgnbd_bracket(r, alpha, a, b + 1.0, zero, zero, t)
-
-    probability_of_n_purchases = BGNBD.probability_of_n_purchases
 
     def expected_purchases_new(self, t: float) -> float:
         """Expected repeat purchases of a newly acquired customer in their first ``t`` time units.

@@ -62,8 +62,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from crmlib._validation import check_int
-from crmlib.value._btyd import _MLEModel, _nb_log_pmf, _with_central_gradient
+from crmlib.value._btyd import _nb_log_pmf, _PurchaseModel, _with_central_gradient
 from crmlib.value._inputs import (
     ConvergenceError,
     _horizon,
@@ -366,7 +365,7 @@ def _pareto_nbd_pmf(r, alpha, s, beta, t, k):
         return np.exp(log_survive + _nb_log_pmf(r, alpha, t, k, log_coef)) + dead_by_t * inner
 
 
-class ParetoNBD(_MLEModel):
+class ParetoNBD(_PurchaseModel):
     """The Pareto/NBD "buy till you die" model (Schmittlein, Morrison & Colombo 1987).
 
     While alive, a customer buys at Poisson rate ``lambda`` and may die at any moment, at
@@ -472,18 +471,9 @@ class ParetoNBD(_MLEModel):
         -------
         Series (indexed like ``X``) or array
         """
-        params = self._check_fitted("expected_purchases")
-        t = _horizon(t, "t", "ParetoNBD.expected_purchases")
-        x, t_x, T = _rfm_arrays(X, "ParetoNBD.expected_purchases")
-        return self._out(self._cond_expected(params, x, t_x, T, t), X, "expected_purchases")
+        return self._expected_purchases(X, t)
 
-    def _cond_expected(self, params, x, t_x, T, t):
-        if t == 0:
-            return np.zeros_like(x)
-        alive = self._p_alive(params, x, t_x, T)
-        return self._given_alive(params, x, T, t) * alive
-
-    # -- the pieces the evaluation suite and CLV share (see BGNBD) -------------------------
+    # -- the pieces of _PurchaseModel ------------------------------------------------------
     # Alive at T after x repeat purchases: lambda ~ Gamma(r + x, alpha + T) and mu ~ Gamma(s,
     # beta + T) (the likelihood is lambda ** x exp(-(lambda + mu) T)); the future from T is a
     # Pareto/NBD with those parameters.
@@ -498,27 +488,6 @@ class ParetoNBD(_MLEModel):
     def _pmf_given_alive(params, x, T, t, k):
         r, alpha, s, beta = params
         return _pareto_nbd_pmf(r + x, alpha + T, s, beta + T, t, k)
-
-    def _pmf_new(self, params, t, k):
-        return self._pmf_given_alive(params, 0.0, 0.0, t, k)
-
-    def _expected_new(self, params, t):
-        return self._given_alive(params, 0.0, 0.0, np.asarray(t, "float64"))
-
-    def probability_of_n_purchases(self, t: float, x: int) -> float:
-        """Probability that a newly acquired customer makes ``x`` repeat purchases by ``t``.
-
-        ``P(X(t) = x) = (beta / (beta + t)) ** s NB(x; t) + int_0^F NB(x; u(v)) dv``: alive at
-        ``t`` (the gamma-mixed Poisson count over ``t``), or dead at the lifetime ``u``,
-        written through its distribution function ``v = F(u) = 1 - (beta / (beta + u)) ** s``
-        so that the integrand is smooth; the integral is a 64-point Gauss-Legendre sum
-        (error below 1e-12 on CDNOW's parameters, checked against the closed-form mean). The
-        compute behind :func:`repeat_purchase_histogram`.
-        """
-        params = self._check_fitted("probability_of_n_purchases")
-        t = _horizon(t, "t", "ParetoNBD.probability_of_n_purchases")
-        x = check_int(x, "x", where="ParetoNBD.probability_of_n_purchases", low=0)
-        return float(self._pmf_new(params, t, x))
 
     def probability_no_purchase(self, X: Any, t: float) -> Any:
         """Probability that each customer makes no purchase in the next ``t`` time units.
