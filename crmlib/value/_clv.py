@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 
 from crmlib._validation import check_int, check_real
-from crmlib.exceptions import ConvergenceError, DataError, ParameterError
+from crmlib.exceptions import ConvergenceError, ParameterError
 from crmlib.plotting import get_ax
 from crmlib.value._btyd import BGNBD, GammaGamma
-from crmlib.value._inputs import _purchase_params, _rfm_arrays
+from crmlib.value._inputs import _holdout_columns, _purchase_params, _rfm_arrays
 
 __all__ = [
     "customer_lifetime_value",
@@ -122,13 +122,8 @@ def holdout_check(model: Any, summary: pd.DataFrame, *, by: str = "frequency",
     by = check_choice(by, "by", ["frequency", "recency"], where=where)
     check_int(max_frequency, "max_frequency", where=where, low=1)
     n_bins = check_int(n_bins, "n_bins", where=where, low=1)
-    needed = ["frequency_cal", "recency_cal", "T_cal", "frequency_holdout", "duration_holdout"]
-    missing = [c for c in needed if c not in summary.columns]
-    if missing:
-        raise DataError(
-            f"{where}: column {missing[0]!r} not in the summary. Columns present: "
-            f"{list(map(str, summary.columns))}. Build it with rfm_weeks(..., calibration_end=...)."
-        )
+    _holdout_columns(summary, where, ["frequency_cal", "recency_cal", "T_cal",
+                                      "frequency_holdout", "duration_holdout"])
     params = _purchase_params(model, where)
     x, t_x, T = _rfm_arrays(summary, where)
     duration = summary["duration_holdout"].to_numpy("float64")

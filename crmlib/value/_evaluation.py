@@ -36,7 +36,7 @@ from crmlib._validation import check_int, check_real
 from crmlib.exceptions import ConvergenceError, DataError, ParameterError
 from crmlib.plotting import get_ax
 from crmlib.value._btyd import BGNBD, _compress
-from crmlib.value._inputs import _purchase_params, _rfm_arrays
+from crmlib.value._inputs import _holdout_columns, _purchase_params, _rfm_arrays
 
 __all__ = [
     "HoldoutErrors",
@@ -436,12 +436,7 @@ def holdout_errors(model: Any, summary: pd.DataFrame, *, level: float = 0.8,
         raise ParameterError(f"The 'level' parameter of {where} must be below 1 (a central "
                              f"interval, e.g. 0.8). Got {level!r}.")
     max_frequency = check_int(max_frequency, "max_frequency", where=where, low=1)
-    for col in ("frequency_holdout", "duration_holdout"):
-        if col not in summary.columns:
-            raise DataError(
-                f"{where}: column {col!r} not in the summary. Columns present: "
-                f"{list(map(str, summary.columns))}. Build it with rfm_weeks(..., calibration_end=...)."
-            )
+    _holdout_columns(summary, where, ["frequency_holdout", "duration_holdout"])
     x, t_x, T = _rfm_arrays(summary, where)
     duration = summary["duration_holdout"].to_numpy("float64")
     actual = summary["frequency_holdout"].to_numpy("float64")

@@ -154,3 +154,13 @@ def _purchase_params(model: Any, where: str) -> np.ndarray:
         )
     return model._check_fitted(where)
 
+
+def _holdout_columns(summary: Any, where: str, needed: Sequence[str]) -> None:
+    """Refuse a summary without the calibration/holdout columns a holdout check reads."""
+    missing = [c for c in needed if c not in summary.columns]
+    if missing:
+        raise DataError(
+            f"{where}: column {missing[0]!r} not in the summary. Columns present: "
+            f"{list(map(str, summary.columns))}. Build it with rfm_weeks(..., calibration_end=...)."
+        )
+
